@@ -1,0 +1,77 @@
+"""The ``citygraph`` command: parse arguments, call one function, print, set the exit code.
+
+Each subcommand lives in ``citygraph.commands.<name>`` and registers itself with ``register()``.
+Those modules import nothing heavy at the top, so ``citygraph --help`` stays fast; the work is
+imported when a command runs. Exit codes: 0 success, 1 the data does not conform or the work
+failed, 2 usage error. Data goes to standard output, messages to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import CitygraphError
+
+COMMANDS = (
+    "build",
+    "validate",
+    "query",
+    "export",
+    "diff",
+    "push",
+    "analyze",
+    "report",
+    "import_table",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default prints usage and exits 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="citygraph",
+        description="An open knowledge graph of city networks: build, validate, query, export "
+        "and analyse it.",
+        epilog="Run 'citygraph COMMAND --help' for the options of a command.",
+    )
+    top.add_argument("--version", action="version", version=f"citygraph {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"citygraph.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command not written yet in this checkout
+            if exc.name != f"citygraph.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not getattr(args, "run", None):
+        parser().print_help(sys.stderr)
+        return 2
+    try:
+        code = args.run(args)
+    except CitygraphError as error:
+        print(f"citygraph {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"citygraph {args.command}: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Subcommands of the ``citygraph`` CLI, one module each, sharing the options that read the graph.
+
+A module here defines ``register(subparsers)``; it parses and prints, and leaves the work to the
+library modules (``graph``, ``validate``, ``query``, ``export``, ``analysis``...). Keep imports of
+rdflib, pyoxigraph, networkx and matplotlib inside functions: ``citygraph --help`` imports every
+module here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..graph import KnowledgeGraph
+
+
+def add_graph_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that reads the graph."""
+    group = parser.add_argument_group("graph")
+    group.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="folder of curated data (default: the data installed with the package)",
+    )
+    group.add_argument(
+        "--with",
+        dest="extra",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an extra RDF file to load beside the data (e.g. an import); repeatable",
+    )
+    group.add_argument(
+        "--engine",
+        choices=("oxigraph", "rdflib"),
+        default="oxigraph",
+        help="RDF engine (default: oxigraph; rdflib is the reference implementation)",
+    )
+    group.add_argument(
+        "--store",
+        type=Path,
+        metavar="PATH",
+        help="keep the graph in an on-disk Oxigraph store at PATH: loaded once, reused after",
+    )
+
+
+def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
+    from ..graph import KnowledgeGraph
+
+    return KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=args.store)
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal (standard error, never mixed with data)."""
+    print(message, file=sys.stderr)

@@ -1,0 +1,337 @@
+"""The one seam between citygraph and an RDF engine.
+
+Every command talks to an :class:`Engine`; none imports pyoxigraph or builds an rdflib store itself.
+Two engines answer the same calls with the same results:
+
+* :class:`OxigraphEngine` (the default): pyoxigraph, in memory or on disk (``--store PATH``).
+  It parses and writes RDF 20 to 60 times faster than rdflib and answers most SPARQL faster.
+* :class:`RdflibEngine`: rdflib's memory ``Dataset``, the reference that differential tests compare
+  against, and the natural home for small graphs handed to pyshacl.
+
+Results cross the seam as rdflib terms, so callers never see which engine answered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import Literal as RLiteral
+from rdflib.term import Node
+
+from .errors import DataError, QueryError
+
+Quad = tuple[Node, Node, Node, URIRef | None]
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "n3": ox.RdfFormat.N3,
+}
+SUFFIXES: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+    ".jsonld": "jsonld",
+    ".n3": "n3",
+}
+
+
+def format_of(path: Path) -> str:
+    """The RDF format a file name says, Turtle when it says nothing we know."""
+    return SUFFIXES.get(path.suffix.lower(), "turtle")
+
+
+# --- term conversion (the only place that knows both term models) ---------------------------
+
+
+def to_rdflib(term: Any) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RLiteral(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return RLiteral(term.value)
+        return RLiteral(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_oxigraph(term: Node | None) -> Any:
+    if term is None:
+        return ox.DefaultGraph()
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+# --- query results -----------------------------------------------------------------------------
+
+
+@dataclass
+class QueryResult:
+    """A SPARQL result, engine-neutral: rows of rdflib terms for SELECT, a flag for ASK,
+    triples for CONSTRUCT/DESCRIBE."""
+
+    kind: Literal["select", "ask", "construct"]
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple[Node | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
+
+    def graph(self) -> Graph:
+        g = Graph()
+        for t in self.triples:
+            g.add(t)
+        return g
+
+
+_PARSER_ERROR = re.compile(r"Parser error at line (\d+) between columns (\d+) and \d+: (.*?)(?: \([^()]*line \d+\))?$", re.S)
+_PARSER_ERROR_AT = re.compile(r"Parser error at line (\d+) column (\d+): (.*?)(?: \([^()]*line \d+\))?$", re.S)
+
+
+def _located(name: str, message: str) -> str:
+    """``file:line:column: what`` from pyoxigraph's parser message."""
+    message = message.strip()
+    for pattern in (_PARSER_ERROR, _PARSER_ERROR_AT):
+        match = pattern.match(message)
+        if match:
+            return f"{name}:{match.group(1)}:{match.group(2)}: {match.group(3)}"
+    return f"{name}: {message}"
+
+
+# --- the engines -------------------------------------------------------------------------------
+
+
+class Engine(Protocol):
+    name: str
+
+    def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None: ...
+    def load_data(
+        self, data: bytes | str, fmt: str, graph: str | None = None, name: str = "<input>"
+    ) -> None: ...
+    def add(self, quads: Iterable[Quad]) -> None: ...
+    def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]: ...
+    def graphs(self) -> list[str]: ...
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
+    def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes: ...
+    def __len__(self) -> int: ...
+
+
+class OxigraphEngine:
+    """pyoxigraph's store. Queries see the union of all named graphs as their default graph."""
+
+    name = "oxigraph"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.store = ox.Store(str(path)) if path else ox.Store()
+
+    def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
+        fmt = fmt or format_of(path)
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        with open(path, "rb") as handle:
+            self._load(handle, fmt, target, str(path))
+
+    def load_data(
+        self, data: bytes | str, fmt: str, graph: str | None = None, name: str = "<input>"
+    ) -> None:
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        self._load(data, fmt, target, name)
+
+    def _load(self, source: Any, fmt: str, target: Any, name: str) -> None:
+        quad_format = fmt in ("trig", "nquads")
+        try:
+            if quad_format:
+                self.store.load(source, FORMATS[fmt])
+            else:
+                self.store.load(source, FORMATS[fmt], to_graph=target)
+        except SyntaxError as exc:
+            raise DataError(
+                _located(name, str(exc)),
+                hint=f"fix the {fmt} syntax at that place and run the command again",
+            ) from None
+
+    def bulk_load(self, path: Path, fmt: str | None = None) -> None:
+        """Fast load of a large trusted file: no transaction, lower memory."""
+        fmt = fmt or format_of(path)
+        try:
+            self.store.bulk_load(path=str(path), format=FORMATS[fmt])
+        except SyntaxError as exc:
+            raise DataError(_located(str(path), str(exc))) from None
+
+    def add(self, quads: Iterable[Quad]) -> None:
+        self.store.extend(
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
+            for s, p, o, g in quads
+        )
+
+    def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
+        if graph == "*":
+            found = self.store.quads_for_pattern(None, None, None, None)
+        else:
+            found = self.store.quads_for_pattern(
+                None, None, None, ox.NamedNode(graph) if graph else ox.DefaultGraph()
+            )
+        for q in found:
+            yield (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object),
+                   to_rdflib(q.graph_name))
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            answer = self.store.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            names = [v.value for v in answer.variables]
+            rows = [tuple(to_rdflib(sol[n]) for n in names) for sol in answer]
+            return QueryResult("select", vars=names, rows=rows)
+        triples = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+                   for t in answer]
+        return QueryResult("construct", triples=triples)  # type: ignore[arg-type]
+
+    def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
+        if fmt in ("trig", "nquads"):
+            return self.store.dump(format=FORMATS[fmt])
+        if graph == "*":
+            union = ox.Store()
+            union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                         for q in self.store)
+            return union.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return self.store.dump(format=FORMATS[fmt], from_graph=target)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+class RdflibEngine:
+    """rdflib's memory Dataset: the reference implementation."""
+
+    name = "rdflib"
+
+    def __init__(self) -> None:
+        self.dataset = Dataset(default_union=True)
+
+    def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
+        fmt = fmt or format_of(path)
+        self._parse(dict(source=str(path)), fmt, graph, str(path))
+
+    def load_data(
+        self, data: bytes | str, fmt: str, graph: str | None = None, name: str = "<input>"
+    ) -> None:
+        self._parse(dict(data=data), fmt, graph, name)
+
+    def _parse(self, what: dict[str, Any], fmt: str, graph: str | None, name: str) -> None:
+        rdflib_fmt = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig",
+                      "rdfxml": "xml", "jsonld": "json-ld", "n3": "n3"}[fmt]
+        try:
+            if fmt in ("trig", "nquads"):
+                self.dataset.parse(format=rdflib_fmt, **what)
+            else:
+                target = self.dataset.graph(URIRef(graph)) if graph else self.dataset.default_graph
+                target.parse(format=rdflib_fmt, **what)
+        except Exception as exc:  # rdflib raises many types for bad syntax
+            raise DataError(f"{name}: {str(exc).splitlines()[0]}") from None
+
+    def add(self, quads: Iterable[Quad]) -> None:
+        for s, p, o, g in quads:
+            target = self.dataset.graph(g) if g is not None else self.dataset.default_graph
+            target.add((s, p, o))
+
+    def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
+        for s, p, o, g in self.dataset.quads((None, None, None, None)):
+            name = None if g is None or g == self.dataset.default_graph.identifier else URIRef(
+                getattr(g, "identifier", g))
+            if graph == "*" or (graph is None and name is None) or (graph and str(name) == graph):
+                yield (s, p, o, name)
+
+    def graphs(self) -> list[str]:
+        default = str(self.dataset.default_graph.identifier)
+        return sorted(str(g.identifier) for g in self.dataset.graphs()
+                      if str(g.identifier) != default and len(g))
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        try:
+            answer = self.dataset.query(sparql, initBindings=dict(bindings or {}))
+        except Exception as exc:
+            raise QueryError(f"SPARQL syntax error or failure: {exc}") from None
+        if answer.type == "ASK":
+            return QueryResult("ask", boolean=bool(answer.askAnswer))
+        if answer.type == "SELECT":
+            names = [str(v) for v in answer.vars]
+            return QueryResult("select", vars=names, rows=[tuple(r) for r in answer])
+        return QueryResult("construct", triples=list(answer))
+
+    def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
+        oxi = OxigraphEngine()
+        oxi.add(self.quads(graph if graph != "*" else "*"))
+        return oxi.serialize(fmt, graph)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.dataset.quads((None, None, None, None)))
+
+
+def make_engine(name: str = "oxigraph", store: Path | None = None) -> Engine:
+    """The engine by name: ``oxigraph`` (default; on disk when ``store`` is given) or ``rdflib``."""
+    if name == "oxigraph":
+        return OxigraphEngine(store)
+    if name == "rdflib":
+        if store is not None:
+            raise DataError("a persistent --store needs the oxigraph engine")
+        return RdflibEngine()
+    raise DataError(f"unknown engine {name!r}: use 'oxigraph' or 'rdflib'")
+
+
+def to_rdflib_dataset(engine: Engine) -> Dataset:
+    """The whole engine content as an rdflib Dataset (for pyshacl and rdflib-based callers)."""
+    if isinstance(engine, RdflibEngine):
+        return engine.dataset
+    ds = Dataset(default_union=True)
+    data = engine.serialize("nquads")
+    ds.parse(data=data, format="nquads")
+    return ds
+
+
+def to_rdflib_graph(engine: Engine) -> Graph:
+    """The union of all graphs as one rdflib Graph."""
+    g = Graph()
+    g.parse(data=engine.serialize("ntriples", "*"), format="nt")
+    return g

@@ -1,0 +1,204 @@
+"""The knowledge graph: its sources loaded into one engine, one named graph per source.
+
+``KnowledgeGraph.load()`` is the only way the commands read data. It finds the data files, checks
+that each is readable UTF-8 RDF, loads each into the named graph of its source, and remembers where
+every file is so that a finding about an entity can name the file and line where it is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib.term import Node
+
+from . import resources
+from .engine import Engine, QueryResult, format_of, make_engine
+from .errors import DataError
+from .namespaces import GRAPH, graph_iri
+
+RDF_SUFFIXES = (".ttl", ".trig", ".nt", ".nq", ".rdf", ".jsonld")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One data file and the named graph (source) its statements belong to."""
+
+    path: Path
+    graph: str | None  # None for quad formats, whose graphs are written in the file
+    label: str  # how messages name the file (relative to the data folder when possible)
+
+
+def _slug_of(relative: Path) -> str:
+    first = relative.parts[0]
+    return first[: -len(relative.suffix)] if len(relative.parts) == 1 else first
+
+
+def data_files(data_dir: Path) -> list[SourceFile]:
+    """The RDF files of a data folder, sorted, each with the graph of its source.
+
+    The first path component under the folder names the source: ``data/uclg.ttl`` and
+    ``data/uclg/*.ttl`` are both claims of ``id:source/uclg`` (docs/model.md).
+    """
+    if not data_dir.is_dir():
+        raise DataError(
+            f"{data_dir}: no such data folder",
+            hint="give --data a folder that holds the .ttl files (see docs/model.md)",
+        )
+    found = []
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir)
+        if path.suffix.lower() not in RDF_SUFFIXES or any(
+            part.startswith(".") for part in relative.parts
+        ):
+            continue
+        graph = None if format_of(path) in ("trig", "nquads") else graph_iri(_slug_of(relative))
+        found.append(SourceFile(path, graph, f"{data_dir.name}/{relative.as_posix()}"))
+    return found
+
+
+def extra_file(path: Path) -> SourceFile:
+    """A file given on the command line (``--with``, ``validate FILE``): its own graph."""
+    graph = None if format_of(path) in ("trig", "nquads") else graph_iri(_slugify(path.stem))
+    return SourceFile(path, graph, str(path))
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "extra"
+
+
+def read_text(source: SourceFile) -> bytes:
+    """The file's bytes, after checking it exists and is UTF-8 (the only encoding RDF allows)."""
+    try:
+        raw = source.path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{source.label}: no such file", hint="check the path") from None
+    except IsADirectoryError:
+        raise DataError(f"{source.label}: is a folder, not a file") from None
+    except PermissionError:
+        raise DataError(f"{source.label}: cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise DataError(f"{source.label}: cannot be read ({exc.strerror})") from None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{source.label}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        ) from None
+    return raw
+
+
+@dataclass
+class KnowledgeGraph:
+    """The loaded graph: an engine plus the files it came from.
+
+    Open it with :meth:`load`; ask it with :meth:`sparql` (any SPARQL) or :meth:`query` (a named
+    query of the catalogue); check it with :meth:`validate`.
+    """
+
+    engine: Engine
+    files: list[SourceFile] = field(default_factory=list)
+    _texts: dict[Path, list[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        data: Path | None = None,
+        extra: Sequence[Path] = (),
+        *,
+        engine: str = "oxigraph",
+        store: Path | None = None,
+        include_data: bool = True,
+    ) -> KnowledgeGraph:
+        """Load the curated data (``data``, default: the shipped data) plus extra files.
+
+        ``store`` keeps the graph on disk (Oxigraph); a store that already holds quads is used as it
+        is, without reloading, so a large graph is loaded once and queried many times.
+        """
+        kg = cls(make_engine(engine, store))
+        if store is not None and len(kg.engine):
+            return kg
+        files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
+        files += [extra_file(Path(p)) for p in extra]
+        kg.add_files(files)
+        return kg
+
+    def add_files(self, files: Iterable[SourceFile]) -> None:
+        for source in files:
+            raw = read_text(source)
+            self.engine.load_data(raw, format_of(source.path), source.graph, name=source.label)
+            self.files.append(source)
+
+    # --- asking ----------------------------------------------------------------------------
+
+    def sparql(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run any SPARQL query; the default graph is the union of all sources."""
+        return self.engine.query(sparql, bindings)
+
+    def query(self, name: str, **params: Any) -> Any:
+        """Run a named query of the catalogue with typed parameters (see :mod:`citygraph.query`)."""
+        from .query import run_named
+
+        return run_named(self, name, params)
+
+    def validate(self, **options: Any) -> Any:
+        """Check the graph against the shapes and the quality queries (see :mod:`citygraph.validate`)."""
+        from .validate import validate
+
+        return validate(self, **options)
+
+    def __len__(self) -> int:
+        return len(self.engine)
+
+    # --- where things are written -----------------------------------------------------------
+
+    def sources_of_graph(self, graph: str) -> list[SourceFile]:
+        return [f for f in self.files if f.graph == graph or f.graph is None]
+
+    def locate(self, iri: str, graph: str | None = None) -> str | None:
+        """``file:line`` of the first place an IRI is written (in the given graph's files)."""
+        candidates = self.sources_of_graph(graph) if graph else self.files
+        for source in candidates:
+            lines = self._lines(source.path)
+            forms = _written_forms(iri, lines)
+            for number, line in enumerate(lines, 1):
+                if any(_mentions(line, form) for form in forms):
+                    return f"{source.label}:{number}"
+        return None
+
+    def files_of_graph(self, graph: str) -> list[str]:
+        return [f.label for f in self.files if f.graph == graph]
+
+    def _lines(self, path: Path) -> list[str]:
+        if path not in self._texts:
+            self._texts[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return self._texts[path]
+
+
+_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _written_forms(iri: str, lines: list[str]) -> list[str]:
+    forms = [f"<{iri}>"]
+    for line in lines:
+        match = _PREFIX.match(line)
+        if match and iri.startswith(match.group(2)):
+            local = iri[len(match.group(2)) :]
+            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
+                forms.append(f"{match.group(1)}:{local}")
+    return forms
+
+
+def _mentions(line: str, form: str) -> bool:
+    if form.startswith("<"):
+        return form in line
+    return re.search(rf"(?<![A-Za-z0-9_:/-]){re.escape(form)}(?![A-Za-z0-9_-])", line) is not None
+
+
+def source_slug(graph: str) -> str:
+    return graph[len(str(GRAPH)) :] if graph.startswith(str(GRAPH)) else graph

@@ -1,0 +1,210 @@
+"""Validation: the SHACL shapes plus the quality queries, one report, grouped by entity.
+
+Two kinds of checks run on the loaded graph:
+
+* the SHACL shapes of ``ontology/shapes.ttl`` (pySHACL, the reference validator, on the union of
+  all source graphs, no inference: the exports must carry every standard term themselves);
+* the quality queries ``queries/qc/*-violation.rq`` in the manner of the Ontology Development Kit:
+  each returns the offending resources; any row is a violation. They catch what shapes cannot see
+  well: a link to a resource no file defines, an IRI given incompatible classes in two files,
+  a date that does not exist, a membership without its inverse.
+
+A report names each entity with the file and line where it is written, so a curator can go there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import resources
+from .namespaces import SH
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .graph import KnowledgeGraph
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One result: what is wrong with which entity, found by which shape or query."""
+
+    focus: str
+    severity: str
+    message: str
+    path: str | None = None
+    value: str | None = None
+    shape: str | None = None
+    check: str = "shacl"
+    graph: str | None = None
+
+
+@dataclass
+class ValidationReport:
+    findings: list[Finding] = field(default_factory=list)
+    shacl_graph: Graph | None = None
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Warning"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def summary(self) -> str:
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        return (
+            f"validation: {verdict} ({len(self.violations)} violations, "
+            f"{len(self.warnings)} warnings)"
+        )
+
+    def text(self, kg: KnowledgeGraph | None = None, *, warnings: bool = True) -> str:
+        """The report a curator reads: entities in order, each with its place and messages."""
+        by_entity: dict[str, list[Finding]] = defaultdict(list)
+        for finding in sorted(set(self.findings)):
+            if warnings or finding.severity == "Violation":
+                by_entity[finding.focus].append(finding)
+        lines: list[str] = []
+        for focus, findings in sorted(
+            by_entity.items(), key=lambda kv: (min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0])
+        ):
+            where = kg.locate(focus, findings[0].graph) if kg else None
+            lines.append(f"{_short(focus)}" + (f"  ({where})" if where else ""))
+            for f in findings:
+                detail = f" [{_short(f.path)}]" if f.path else ""
+                value = f" value: {f.value}" if f.value else ""
+                by = _short(f.shape) if f.shape else f.check
+                lines.append(f"  {f.severity}{detail}: {f.message}{value}  <- {by}")
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def turtle(self) -> str:
+        """The W3C SHACL validation report graph (quality-query rows added as sh:ValidationResult)."""
+        from rdflib import BNode, Graph, Literal, URIRef
+        from rdflib.namespace import RDF
+
+        g = Graph()
+        if self.shacl_graph is not None:
+            for triple in self.shacl_graph:
+                g.add(triple)
+        g.bind("sh", SH)
+        reports = list(g.subjects(RDF.type, SH.ValidationReport))
+        report = reports[0] if reports else BNode()
+        g.set((report, RDF.type, SH.ValidationReport))
+        g.set((report, SH.conforms, Literal(self.conforms)))
+        for f in self.findings:
+            if f.check == "shacl":
+                continue
+            result = BNode()
+            g.add((report, SH.result, result))
+            g.add((result, RDF.type, SH.ValidationResult))
+            g.add((result, SH.focusNode, URIRef(f.focus)))
+            g.add((result, SH.resultSeverity, SH[f.severity]))
+            g.add((result, SH.resultMessage, Literal(f.message)))
+            g.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            if f.path:
+                g.add((result, SH.resultPath, URIRef(f.path)))
+        return g.serialize(format="turtle")
+
+
+def _short(iri: str | None) -> str:
+    if not iri:
+        return ""
+    from .namespaces import PREFIXES
+
+    for prefix, base in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(base) and prefix != "id":
+            return f"{prefix}:{iri[len(base):]}"
+    return iri.replace("https://w3id.org/citygraph/id/", "id:")
+
+
+# --- the checks --------------------------------------------------------------------------
+
+
+def quality_queries(folder: Path | None = None) -> list[Path]:
+    return sorted((folder or resources.queries_dir() / "qc").glob("*-violation.rq"))
+
+
+def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
+    findings = []
+    for path in quality_queries():
+        result = kg.sparql(path.read_text(encoding="utf-8"))
+        check = path.stem
+        for row in result.rows:
+            values = dict(zip(result.vars, row))
+            entity = values.get("entity")
+            message = values.get("message")
+            findings.append(
+                Finding(
+                    focus=str(entity),
+                    severity="Violation",
+                    message=str(message) if message is not None else check.replace("-", " "),
+                    path=_str(values.get("property")),
+                    value=_str(values.get("value")),
+                    check=check,
+                    graph=_str(values.get("graph")),
+                )
+            )
+    return findings
+
+
+def _str(term: object | None) -> str | None:
+    return None if term is None else str(term)
+
+
+def shapes_graph(shapes: Path | None = None) -> Graph:
+    from rdflib import Graph
+
+    return Graph().parse(shapes or resources.shapes_file(), format="turtle")
+
+
+def run_shacl(kg: KnowledgeGraph, shapes: Path | None = None) -> tuple[list[Finding], Graph]:
+    """pySHACL on the union of the sources, no inference (the exports carry no inference either)."""
+    import pyshacl
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    from .engine import to_rdflib_graph
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are reported
+    data = to_rdflib_graph(kg.engine)
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes_graph(shapes), inference="none", advanced=False, meta_shacl=False
+    )
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        severity = results.value(result, SH.resultSeverity)
+        message = results.value(result, SH.resultMessage)
+        shape = results.value(result, SH.sourceShape)
+        findings.append(
+            Finding(
+                focus=str(results.value(result, SH.focusNode)),
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                message=str(message) if message else "constraint not met",
+                path=_str(results.value(result, SH.resultPath)),
+                value=_str(results.value(result, SH.value)),
+                shape=str(shape) if isinstance(shape, URIRef) else None,
+            )
+        )
+    return findings, results
+
+
+def validate(kg: KnowledgeGraph, *, shapes: Path | None = None, quality: bool = True) -> ValidationReport:
+    """Every check on the loaded graph. The report says whether it conforms and why not."""
+    findings: list[Finding] = []
+    if quality:
+        findings += run_quality_queries(kg)
+    shacl_findings, shacl_results = run_shacl(kg, shapes)
+    findings += shacl_findings
+    return ValidationReport(findings=sorted(set(findings)), shacl_graph=shacl_results)
