@@ -1,39 +1,786 @@
-"""Deterministic serialisations of the knowledge graph (the distribution in ``dist/``)."""
+"""Deterministic serialisations of the knowledge graph (the distribution in ``dist/``).
+
+Every writer starts from one :class:`Snapshot`: the statements as canonical N-Triples lines,
+deduplicated and sorted. Sorting text lines is a single C-level sort, so it stays fast on millions
+of triples, and canonical N-Triples has one spelling per term, so the same graph always gives the
+same lines whatever ``PYTHONHASHSEED`` or the store's internal order. The RDF syntaxes are then
+written by Oxigraph's streaming serialisers from those ordered lines (fast, and they keep the
+order they are given); we only fix what those serialisers leave to chance (prefix order, XML
+namespace order) and what makes a file readable (only the prefixes used, a blank line between
+subjects). JSON-LD and CSV are written here, because they need a real ``@context`` and tidy tables.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
+from . import resources
+from .errors import UsageError
+from .namespaces import GRAPH, ID, PREFIXES, SOURCE
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
+RDF_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
+FORMATS = (*RDF_FORMATS, "csv")
+FILES: dict[str, str] = {
+    "turtle": "citygraph.ttl",
+    "ntriples": "citygraph.nt",
+    "nquads": "citygraph.nq",
+    "trig": "citygraph.trig",
+    "jsonld": "citygraph.jsonld",
+    "rdfxml": "citygraph.rdf",
+}
+CSV_FOLDER = "csv"
+CSVW_METADATA = "csv-metadata.json"
+CONTEXT_FILE = "context.jsonld"
+CATALOG_FILE = "catalog.ttl"
+CHECKSUMS_FILE = "SHA256SUMS"
 
-def _sorted_nquads(kg: KnowledgeGraph) -> bytes:
-    lines = sorted(set(kg.engine.serialize("nquads").decode("utf-8").splitlines()))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_WAS_DERIVED_FROM = "<http://www.w3.org/ns/prov#wasDerivedFrom>"
+
+# Predicates shown first in a subject's block, in this order (what a reader looks for first);
+# every other predicate follows in IRI order, and dcterms:source closes the block.
+_LEADING = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+    "http://purl.org/dc/terms/title",
+    "http://purl.org/dc/terms/description",
+)
+_TRAILING = ("http://purl.org/dc/terms/source",)
+_RANK = {f"<{iri}>": i for i, iri in enumerate(_LEADING)}
+_RANK.update({f"<{iri}>": 900 + i for i, iri in enumerate(_TRAILING)})
+_MIDDLE = 500
+
+# Prefixes a file may declare: the project's, plus the sub-namespaces of our resources (so that a
+# reader sees ``membership:marseille--eurocities``) and the vocabularies of the catalog.
+# A file declares only those it uses, in this order.
+CANDIDATE_PREFIXES: dict[str, str] = {
+    **{k: v for k, v in PREFIXES.items() if k not in ("sh", "cgsh")},
+    "source": str(SOURCE),
+    "membership": f"{ID}membership/",
+    "concept": f"{ID}concept/",
+    "role": f"{ID}role/",
+    "event": f"{ID}event/",
+    "size": f"{ID}size/",
+    "criterion": f"{ID}criterion/",
+    "graph": str(GRAPH),
+    "adms": "http://www.w3.org/ns/adms#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "locn": "http://www.w3.org/ns/locn#",
+    "eufiletype": "http://publications.europa.eu/resource/authority/file-type/",
+    "eulang": "http://publications.europa.eu/resource/authority/language/",
+    "eutheme": "http://publications.europa.eu/resource/authority/data-theme/",
+    "eucountry": "http://publications.europa.eu/resource/authority/country/",
+    "eucontinent": "http://publications.europa.eu/resource/authority/continent/",
+    "eufrequency": "http://publications.europa.eu/resource/authority/frequency/",
+    "euavailability": "http://publications.europa.eu/resource/authority/planned-availability/",
+    "iana": "https://www.iana.org/assignments/media-types/",
+}
 
 
-def render(kg: KnowledgeGraph, fmt: str) -> bytes:
-    """The graph in one format. Triples formats hold the union of the sources."""
-    store = ox.Store()
-    store.load(_sorted_nquads(kg), ox.RdfFormat.N_QUADS)
-    if fmt == "trig":
-        return store.dump(format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-    union = ox.Store()
-    union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
-    return union.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+def known_formats() -> str:
+    return ", ".join(FORMATS)
+
+
+def check_format(fmt: str) -> str:
+    """The format name, or a usage error that lists the ones we write."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: use one of {known_formats()}")
+    return fmt
+
+
+# --- the snapshot every writer reads ---------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """The graph's statements as canonical N-Triples lines (no line terminator).
+
+    ``graphs`` maps each graph ("" for the default graph) to its sorted triple lines; ``triples``
+    is the sorted union, which is what the triple formats (Turtle, N-Triples, JSON-LD, RDF/XML)
+    and the CSV tables carry.
+    """
+
+    graphs: dict[str, list[str]]
+    triples: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, kg: KnowledgeGraph) -> Snapshot:
+        graphs: dict[str, list[str]] = {}
+        names = [None, *kg.engine.graphs()]
+        for name in names:
+            text = kg.engine.serialize("ntriples", name).decode("utf-8")
+            lines = sorted(set(text.splitlines()))
+            if lines:
+                graphs[name or ""] = lines
+        union: set[str] = set()
+        for lines in graphs.values():
+            union.update(lines)
+        return cls(graphs, sorted(union))
+
+    @classmethod
+    def from_ntriples(cls, text: str) -> Snapshot:
+        """A default-graph-only snapshot (for the catalog, which is written from rdflib)."""
+        canonical = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES),
+                                 format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        lines = sorted(set(canonical.splitlines()))
+        return cls({"": lines}, lines)
+
+    def provenance(self) -> list[str]:
+        """``<graph/slug> prov:wasDerivedFrom <id/source/slug>`` for each source graph
+        (vocabulary.md: in the quad exports each source's named graph points to its source)."""
+        lines = []
+        for name in self.graphs:
+            if name.startswith(str(GRAPH)):
+                slug = name[len(str(GRAPH)) :]
+                lines.append(f"<{name}> {_WAS_DERIVED_FROM} <{SOURCE}{slug}> .")
+        return lines
+
+    def quad_graphs(self) -> dict[str, list[str]]:
+        """The graphs of the quad exports: the sources' graphs plus their provenance, which sits
+        in the default graph. Default graph first, then named graphs in IRI order."""
+        default = sorted(set(self.graphs.get("", [])) | set(self.provenance()))
+        out = {"": default} if default else {}
+        out.update({k: v for k, v in sorted(self.graphs.items()) if k})
+        return out
+
+
+def _reading_key(line: str) -> tuple[str, int, str, str]:
+    subject, predicate, rest = line.split(" ", 2)
+    # "<a>" must come before "<a/b>": compare the IRIs, not their closing ">"
+    return subject[1:-1], _RANK.get(predicate, _MIDDLE), predicate, rest
+
+
+def reading_order(lines: Iterable[str]) -> list[str]:
+    """Subjects in IRI order; in each, rdf:type, labels, descriptions, the rest, the sources."""
+    return sorted(lines, key=_reading_key)
+
+
+# --- RDF syntaxes ----------------------------------------------------------------------------
+
+
+def _triples(lines: list[str]) -> Iterator[ox.Triple]:
+    return ox.parse("\n".join(lines) + "\n", format=ox.RdfFormat.N_TRIPLES)
+
+
+def _used_prefixes(body: bytes) -> dict[str, str]:
+    names = "|".join(re.escape(n) for n in CANDIDATE_PREFIXES)
+    found = set(re.findall(rb"(?<![\w.:/#-])(" + names.encode() + rb"):", body))
+    return {k: v for k, v in CANDIDATE_PREFIXES.items() if k.encode() in found}
+
+
+def _strip_prefix_lines(text: bytes) -> bytes:
+    lines = text.split(b"\n")
+    start = 0
+    while start < len(lines) and lines[start].startswith(b"@prefix "):
+        start += 1
+    return b"\n".join(lines[start:])
+
+
+_ESCAPED_NAME = re.compile(rb"(?<=[\s(,])([A-Za-z][\w-]*):((?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])*\\/"
+                           rb"(?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])*)(?=[\s,;)])")
+
+
+def _unescape_names(body: bytes) -> bytes:
+    """``size:aimf\\/cities-x`` is valid Turtle but hard to read and not every parser accepts it:
+    write such names as full IRIs. (``\\/`` never occurs in a Turtle string: it is no escape.)"""
+
+    def full(match: re.Match[bytes]) -> bytes:
+        namespace = CANDIDATE_PREFIXES[match.group(1).decode()]
+        local = re.sub(rb"\\(.)", rb"\1", match.group(2))
+        return b"<" + namespace.encode() + local + b">"
+
+    return _ESCAPED_NAME.sub(full, body)
+
+
+def _with_header(body: bytes, comment: str) -> bytes:
+    """Oxigraph writes its @prefix lines in hash order; write our own, sorted and only those used,
+    and a blank line between subjects (no literal holds a raw newline in Turtle: they are escaped)."""
+    body = _strip_prefix_lines(body)
+    if b"\\/" in body:
+        body = _unescape_names(body)
+    body = body.replace(b" .\n", b" .\n\n").rstrip(b"\n") + b"\n"
+    header = "".join(f"@prefix {k}: <{v}> .\n" for k, v in _used_prefixes(body).items())
+    return f"# {comment}\n".encode() + header.encode() + b"\n" + body
+
+
+def turtle(lines: list[str], comment: str = "citygraph") -> bytes:
+    """Readable Turtle of the given triple lines (see :func:`reading_order`)."""
+    body = ox.serialize(_triples(reading_order(lines)), format=ox.RdfFormat.TURTLE,
+                        prefixes=CANDIDATE_PREFIXES)
+    return _with_header(body, comment)
+
+
+def trig(snapshot: Snapshot, comment: str) -> bytes:
+    def quads() -> Iterator[ox.Quad]:
+        for name, lines in snapshot.quad_graphs().items():
+            graph = ox.NamedNode(name) if name else ox.DefaultGraph()
+            for t in _triples(reading_order(lines)):
+                yield ox.Quad(t.subject, t.predicate, t.object, graph)
+
+    body = ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=CANDIDATE_PREFIXES)
+    return _with_header(body, comment)
+
+
+def ntriples(lines: list[str]) -> bytes:
+    """Sorted canonical N-Triples: ``LC_ALL=C sort`` of the file gives the file back."""
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def nquads(snapshot: Snapshot) -> bytes:
+    out: list[str] = []
+    for name, lines in snapshot.quad_graphs().items():
+        if name:
+            suffix = f" <{name}> ."
+            out.extend(line[:-2] + suffix for line in lines)
+        else:
+            out.extend(lines)
+    out.sort()
+    return ("\n".join(out) + "\n").encode("utf-8") if out else b""
+
+
+_XMLNS = re.compile(rb'\s+xmlns:[A-Za-z0-9_.-]+="[^"]*"')
+
+
+def rdfxml(lines: list[str]) -> bytes:
+    """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted."""
+    text = "\n".join(lines)
+    used = {k: v for k, v in CANDIDATE_PREFIXES.items() if f"<{v}" in text}
+    body = ox.serialize(_triples(reading_order(lines)), format=ox.RdfFormat.RDF_XML, prefixes=used)
+    start = body.find(b"<rdf:RDF")
+    end = body.find(b">", start)
+    root = body[start:end]
+    declarations = sorted(m.group(0).strip() for m in _XMLNS.finditer(root))
+    fixed = b"<rdf:RDF " + b" ".join(declarations)
+    return body[:start] + fixed + body[end:]
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+
+@cache
+def context_document() -> dict[str, Any]:
+    """The JSON-LD context shipped with the package (``ontology/context.jsonld``)."""
+    return json.loads((resources.ontology_dir() / CONTEXT_FILE).read_text(encoding="utf-8"))
+
+
+def context_bytes() -> bytes:
+    return (resources.ontology_dir() / CONTEXT_FILE).read_bytes()
+
+
+@dataclass(frozen=True)
+class _Term:
+    name: str
+    kind: str  # "id", "lang", "typed", "plain"
+    datatype: str | None = None
+
+
+class _Compactor:
+    """Compaction by the context's own term definitions: the writer and the context cannot
+    disagree, and an independent processor (pyld) expands the file back to the same graph."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.prefixes: list[tuple[str, str]] = []
+        plain: dict[str, str] = {}
+        defs: dict[str, Any] = {}
+        for key, value in context.items():
+            if key.startswith("@"):
+                continue
+            if isinstance(value, str) and value.endswith(("/", "#")):
+                self.prefixes.append((key, value))
+            else:
+                defs[key] = value
+        self.prefixes.sort(key=lambda kv: -len(kv[1]))
+        self.properties: dict[str, _Term] = {}
+        self.classes: dict[str, str] = {}
+        for name, definition in defs.items():
+            if isinstance(definition, str):
+                iri = self.expand(definition)
+                plain[iri] = name
+                self.classes[iri] = name
+                self.properties[iri] = _Term(name, "plain")
+                continue
+            iri = self.expand(definition["@id"])
+            kind, datatype = "plain", None
+            if definition.get("@type") == "@id":
+                kind = "id"
+            elif definition.get("@container") == "@language":
+                kind = "lang"
+            elif "@type" in definition:
+                kind, datatype = "typed", self.expand(definition["@type"])
+            self.properties[iri] = _Term(name, kind, datatype)
+
+    def expand(self, value: str) -> str:
+        prefix, _, suffix = value.partition(":")
+        for name, iri in self.prefixes:
+            if name == prefix and not suffix.startswith("//"):
+                return iri + suffix
+        return value
+
+    def iri(self, iri: str) -> str:
+        """A compact IRI ``prefix:suffix`` where one fits, else the IRI itself."""
+        for name, namespace in self.prefixes:
+            if iri.startswith(namespace):
+                suffix = iri[len(namespace) :]
+                if suffix and not suffix.startswith("//"):
+                    return f"{name}:{suffix}"
+        return iri
+
+    def vocab(self, iri: str) -> str:
+        return self.classes.get(iri) or self.iri(iri)
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _value(term: Any, compactor: _Compactor, coerced: str | None) -> Any:
+    """One object as JSON-LD; a native JSON value only where it expands to the very same literal."""
+    if isinstance(term, ox.NamedNode):
+        return {"@id": compactor.iri(term.value)}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    datatype = term.datatype.value
+    if datatype == coerced:
+        return term.value
+    if coerced is None:
+        if datatype == _XSD + "string":
+            return term.value
+        if datatype == _XSD + "integer" and _INTEGER.fullmatch(term.value):
+            return int(term.value)
+        if datatype == _XSD + "boolean" and term.value in ("true", "false"):
+            return term.value == "true"
+    if datatype == _XSD + "string":
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": compactor.iri(datatype)}
+
+
+def _add(node: dict[str, Any], key: str, value: Any) -> None:
+    node.setdefault(key, []).append(value)
+
+
+def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str, Any]:
+    node: dict[str, Any] = {"@id": c.iri(subject)}
+    for predicate, obj in pairs:
+        p = predicate.value
+        if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and isinstance(obj, ox.NamedNode):
+            _add(node, "@type", c.vocab(obj.value))
+            continue
+        term = c.properties.get(p)
+        if term is None:
+            _add(node, c.iri(p), _value(obj, c, None))
+        elif term.kind == "id":
+            if isinstance(obj, ox.NamedNode):
+                _add(node, term.name, c.iri(obj.value))
+            else:
+                _add(node, term.name, _value(obj, c, "@id"))
+        elif term.kind == "lang":
+            if isinstance(obj, ox.Literal) and (
+                obj.language or obj.datatype.value == _XSD + "string"
+            ):
+                node.setdefault(term.name, {}).setdefault(obj.language or "@none", []).append(
+                    obj.value
+                )
+            else:
+                _add(node, c.iri(p), _value(obj, c, None))
+        else:
+            _add(node, term.name, _value(obj, c, term.datatype))
+    for key, values in node.items():
+        if isinstance(values, list) and len(values) == 1:
+            node[key] = values[0]
+        elif isinstance(values, dict):
+            node[key] = {k: v[0] if len(v) == 1 else v for k, v in values.items()}
+    return node
+
+
+def jsonld(lines: list[str]) -> bytes:
+    """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
+    IRI order, keys in the Turtle's reading order."""
+    context = context_document()["@context"]
+    compactor = _Compactor(context)
+    graph: list[dict[str, Any]] = []
+    subject: str | None = None
+    pairs: list[tuple[Any, Any]] = []
+    for t in _triples(reading_order(lines)):
+        if t.subject.value != subject:
+            if subject is not None:
+                graph.append(_node(subject, pairs, compactor))
+            subject, pairs = t.subject.value, []
+        pairs.append((t.predicate, t.object))
+    if subject is not None:
+        graph.append(_node(subject, pairs, compactor))
+    document = {"@context": context, "@graph": graph}
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    datatype: str = "string"
+    multiple: bool = False  # several values, separated by "|"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    description: str
+    query: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+_Q = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+PREFIX cg: <https://w3id.org/citygraph/ontology#>
+"""
+
+_SOURCE = Column("source", "The source that states the facts of this row (id:source/...); "
+                 "a fact stated by several sources has one row per source.", "anyURI")
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "organizations",
+        "Organizations",
+        "Networks, associations, international bodies, programmes, forums, charters and internal "
+        "units, one row per organization and source.",
+        _Q + """SELECT ?g ?id ?kind ?label_fr ?label_en ?alt_label ?founding_date ?founding_location
+  ?dissolution_date ?seat ?url ?part_of ?same_as WHERE { GRAPH ?g {
+  VALUES ?std { org:FormalOrganization org:OrganizationalCollaboration org:OrganizationalUnit }
+  ?id a ?std .
+  OPTIONAL { ?id a ?kind FILTER(STRSTARTS(STR(?kind), STR(cg:))) }
+  OPTIONAL { ?id rdfs:label ?label_fr FILTER(LANGMATCHES(LANG(?label_fr), "fr")) }
+  OPTIONAL { ?id rdfs:label ?label_en FILTER(LANGMATCHES(LANG(?label_en), "en")) }
+  OPTIONAL { ?id skos:altLabel ?alt_label }
+  OPTIONAL { ?id schema:foundingDate ?founding_date }
+  OPTIONAL { ?id schema:foundingLocation ?founding_location }
+  OPTIONAL { ?id schema:dissolutionDate ?dissolution_date }
+  OPTIONAL { ?id schema:location ?seat }
+  OPTIONAL { ?id schema:url ?url }
+  OPTIONAL { ?id org:subOrganizationOf|org:unitOf ?part_of }
+  OPTIONAL { ?id owl:sameAs ?same_as }
+} }""",
+        (
+            Column("id", "IRI of the organization.", "anyURI"),
+            Column("kind", "Its citygraph class (CityNetwork, InternationalBody, Programme, "
+                   "Forum, Charter, InternalUnit).", multiple=True),
+            Column("label_fr", "Name in French."),
+            Column("label_en", "Name in English."),
+            Column("alt_label", "Other names and acronyms.", multiple=True),
+            Column("founding_date", "Founding (or signing) date, at the precision the source "
+                   "gives: YYYY, YYYY-MM or YYYY-MM-DD.", multiple=True),
+            Column("founding_location", "City where it was founded or signed.", "anyURI", True),
+            Column("dissolution_date", "Date it ended, if it did.", multiple=True),
+            Column("seat", "City of its seat or secretariat.", "anyURI", True),
+            Column("url", "Website.", "anyURI", True),
+            Column("part_of", "Organization it is a section or unit of.", "anyURI", True),
+            Column("same_as", "The same organization in Wikidata or elsewhere.", "anyURI", True),
+            _SOURCE,
+        ),
+        ("id", "source"),
+    ),
+    Table(
+        "cities",
+        "Cities",
+        "Cities, one row per city and source.",
+        _Q + """SELECT ?g ?id ?label_fr ?label_en ?country ?lat ?long ?same_as WHERE { GRAPH ?g {
+  ?id a schema:City .
+  OPTIONAL { ?id rdfs:label ?label_fr FILTER(LANGMATCHES(LANG(?label_fr), "fr")) }
+  OPTIONAL { ?id rdfs:label ?label_en FILTER(LANGMATCHES(LANG(?label_en), "en")) }
+  OPTIONAL { ?id schema:addressCountry ?country }
+  OPTIONAL { ?id geo:lat ?lat }
+  OPTIONAL { ?id geo:long ?long }
+  OPTIONAL { ?id owl:sameAs ?same_as }
+} }""",
+        (
+            Column("id", "IRI of the city.", "anyURI"),
+            Column("label_fr", "Name in French."),
+            Column("label_en", "Name in English."),
+            Column("country", "Country, ISO 3166-1 alpha-2 code.", multiple=True),
+            Column("lat", "Latitude (WGS84, decimal degrees).", "decimal", True),
+            Column("long", "Longitude (WGS84, decimal degrees).", "decimal", True),
+            Column("same_as", "The same city in Wikidata or GeoNames.", "anyURI", True),
+            _SOURCE,
+        ),
+        ("id", "source"),
+    ),
+    Table(
+        "memberships",
+        "Memberships",
+        "Who is a member of what, one row per membership and source, with role and period.",
+        _Q + """SELECT ?g ?member ?organization ?membership ?role ?begin ?end WHERE { GRAPH ?g {
+  { ?membership a org:Membership ; org:member ?member ; org:organization ?organization .
+    OPTIONAL { ?membership org:role ?role }
+    OPTIONAL { ?membership org:memberDuring/time:hasBeginning
+                 /(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?begin }
+    OPTIONAL { ?membership org:memberDuring/time:hasEnd
+                 /(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end } }
+  UNION
+  { ?member org:memberOf ?organization
+    FILTER NOT EXISTS { ?m org:member ?member ; org:organization ?organization } }
+} }""",
+        (
+            Column("member", "IRI of the member (a city or an organization).", "anyURI"),
+            Column("organization", "IRI of the organization it is a member of.", "anyURI"),
+            Column("membership", "IRI of the membership node (empty when the source states "
+                   "only org:memberOf).", "anyURI"),
+            Column("role", "Role of the member (member, founding member, party).", "anyURI", True),
+            Column("begin", "Start of the membership: YYYY, YYYY-MM or YYYY-MM-DD.", multiple=True),
+            Column("end", "End of the membership, if it ended.", multiple=True),
+            _SOURCE,
+        ),
+        ("member", "organization", "membership", "source"),
+    ),
+    Table(
+        "events",
+        "Change events",
+        "Mergers, successions and renamings, one row per event and source.",
+        _Q + """SELECT ?g ?id ?kind ?date ?original ?resulting WHERE { GRAPH ?g {
+  ?id a org:ChangeEvent .
+  OPTIONAL { ?id a ?kind FILTER(STRSTARTS(STR(?kind), STR(cg:))) }
+  OPTIONAL { ?id dcterms:date ?date }
+  OPTIONAL { ?id org:originalOrganization ?original }
+  OPTIONAL { ?id org:resultingOrganization ?resulting }
+} }""",
+        (
+            Column("id", "IRI of the event.", "anyURI"),
+            Column("kind", "Merger, Succession or Renaming.", multiple=True),
+            Column("date", "Date of the change: YYYY, YYYY-MM or YYYY-MM-DD.", multiple=True),
+            Column("original", "Organizations before the change.", "anyURI", True),
+            Column("resulting", "Organization after the change.", "anyURI", True),
+            _SOURCE,
+        ),
+        ("id", "source"),
+    ),
+    Table(
+        "reported_sizes",
+        "Reported sizes",
+        "Figures the sources report (members, countries, seats, membership thresholds), "
+        "one row per figure and source.",
+        _Q + """SELECT ?g ?id ?of ?relation ?value ?min_value ?unit ?date ?approximate WHERE {
+  GRAPH ?g {
+  ?id a schema:QuantitativeValue .
+  OPTIONAL { ?of ?relation ?id }
+  OPTIONAL { ?id schema:value ?value }
+  OPTIONAL { ?id schema:minValue ?min_value }
+  OPTIONAL { ?id schema:unitText ?unit }
+  OPTIONAL { ?id dcterms:date ?date }
+  OPTIONAL { ?id cg:approximate ?approximate }
+} }""",
+        (
+            Column("id", "IRI of the figure.", "anyURI"),
+            Column("of", "Organization or unit the figure is about.", "anyURI", True),
+            Column("relation", "How it is linked (cg:reportedSize, cg:seatShare, "
+                   "cg:membershipCriterion).", "anyURI", True),
+            Column("value", "The figure.", "integer", True),
+            Column("min_value", "A lower bound (\"more than ...\").", "integer", True),
+            Column("unit", "What is counted.", multiple=True),
+            Column("date", "When the figure was reported.", multiple=True),
+            Column("approximate", "true when the source says the figure is approximate.",
+                   "boolean", True),
+            _SOURCE,
+        ),
+        ("id", "source"),
+    ),
+    Table(
+        "sources",
+        "Sources",
+        "The documents the facts come from; each has a named graph in the quad exports.",
+        _Q + """SELECT ?g ?id ?title ?url ?language ?date WHERE { GRAPH ?g {
+  ?id a dcterms:BibliographicResource .
+  OPTIONAL { ?id dcterms:title ?title }
+  OPTIONAL { ?id schema:url ?url }
+  OPTIONAL { ?id dcterms:language ?language }
+  OPTIONAL { ?id dcterms:issued|dcterms:date ?date }
+} }""",
+        (
+            Column("id", "IRI of the source.", "anyURI"),
+            Column("title", "Title of the document.", multiple=True),
+            Column("url", "Where to read it.", "anyURI", True),
+            Column("language", "Language (ISO 639-1).", multiple=True),
+            Column("date", "Publication date, when known.", multiple=True),
+            Column("graph", "The named graph holding its statements.", "anyURI"),
+        ),
+        ("id", "graph"),
+    ),
+)
+TABLE_NAMES = tuple(t.name for t in TABLES)
+
+
+def table_named(name: str) -> Table:
+    for table in TABLES:
+        if table.name == name:
+            return table
+    raise UsageError(f"unknown table {name!r}: use one of {', '.join(TABLE_NAMES)}")
+
+
+def _source_of(graph: str) -> str:
+    return f"{SOURCE}{graph[len(str(GRAPH)):]}" if graph.startswith(str(GRAPH)) else graph
+
+
+def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
+    """The table's rows, sorted: the query's rows grouped by the key, several values of a
+    column joined with "|" in sorted order (so no value is silently dropped)."""
+    result = kg.sparql(table.query)
+    names = [c.name for c in table.columns]
+    grouped: dict[tuple[str, ...], dict[str, set[str]]] = {}
+    for row in result.rows:
+        values = {v: ("" if x is None else str(x)) for v, x in zip(result.vars, row, strict=True)}
+        graph = values.pop("g")
+        values["source" if "source" in names else "graph"] = (
+            _source_of(graph) if "source" in names else graph
+        )
+        if "kind" in values:
+            values["kind"] = values["kind"].rpartition("#")[2]
+        key = tuple(values.get(k, "") for k in table.key)
+        cells = grouped.setdefault(key, {n: set() for n in names})
+        for name in names:
+            if values.get(name):
+                cells[name].add(values[name])
+    rows = [["|".join(sorted(cells[n])) for n in names] for cells in grouped.values()]
+    rows.sort()
+    return rows
+
+
+def table_csv(kg: KnowledgeGraph, table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.name for c in table.columns])
+    writer.writerows(table_rows(kg, table))
+    return out.getvalue().encode("utf-8")
+
+
+def csvw_metadata(license_iri: str) -> bytes:
+    """CSV on the Web metadata describing every table and column (W3C CSVW)."""
+    tables = []
+    for table in TABLES:
+        columns = []
+        for column in table.columns:
+            described: dict[str, Any] = {
+                "name": column.name,
+                "titles": column.name,
+                "dc:description": column.description,
+                "datatype": column.datatype,
+            }
+            if column.multiple:
+                described["separator"] = "|"
+            if column.name in table.key and column.name != "membership":
+                described["required"] = True
+            columns.append(described)
+        tables.append({
+            "url": table.file,
+            "dc:title": table.title,
+            "dc:description": table.description,
+            "tableSchema": {"columns": columns,
+                            "primaryKey": [k for k in table.key if k != "membership"]},
+        })
+    document = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "dc:title": "citygraph: city networks as tidy tables",
+        "dc:license": {"@id": license_iri},
+        "dialect": {"header": True, "encoding": "utf-8", "lineTerminators": ["\r\n"]},
+        "tables": tables,
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def csv_files(kg: KnowledgeGraph) -> dict[str, bytes]:
+    """Every table plus csv-metadata.json, by file name."""
+    from .catalog import LICENSE
+
+    files = {table.file: table_csv(kg, table) for table in TABLES}
+    files[CSVW_METADATA] = csvw_metadata(str(LICENSE))
+    return files
+
+
+# --- one format, or the whole distribution ---------------------------------------------------
+
+
+def _comment() -> str:
+    from . import __version__
+
+    return f"citygraph {__version__}: an open knowledge graph of city networks (generated file)"
+
+
+Renderer = Callable[[Snapshot], bytes]
+
+RENDERERS: dict[str, Renderer] = {
+    "turtle": lambda s: turtle(s.triples, _comment()),
+    "ntriples": lambda s: ntriples(s.triples),
+    "nquads": nquads,
+    "trig": lambda s: trig(s, _comment()),
+    "jsonld": lambda s: jsonld(s.triples),
+    "rdfxml": lambda s: rdfxml(s.triples),
+}
+
+
+def render(kg: KnowledgeGraph, fmt: str, snapshot: Snapshot | None = None) -> bytes:
+    """The graph in one RDF format. Triple formats hold the union of the sources."""
+    check_format(fmt)
+    if fmt == "csv":
+        raise UsageError("csv is a set of tables: name one with --table, or give -o a folder")
+    return RENDERERS[fmt](snapshot or Snapshot.of(kg))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
-    """Write every export file into ``folder`` (already a staging folder); return their paths."""
+    """Write every export file into ``folder`` (already a staging folder); return their paths.
+
+    Order matters: the data files first, then ``catalog.ttl`` (which holds their sizes and
+    checksums), then ``SHA256SUMS`` over everything, the catalog included.
+    """
+    from .catalog import catalog_turtle
+
+    snapshot = Snapshot.of(kg)
+    files: dict[str, bytes] = {}
+    for fmt in RDF_FORMATS:
+        files[FILES[fmt]] = RENDERERS[fmt](snapshot)
+    files[CONTEXT_FILE] = context_bytes()
+    for name, data in csv_files(kg).items():
+        files[f"{CSV_FOLDER}/{name}"] = data
+    files[CATALOG_FILE] = catalog_turtle(snapshot, files)
+    files[CHECKSUMS_FILE] = "".join(
+        f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
+    ).encode("ascii")
     written = []
-    for name, fmt in (("citygraph.ttl", "turtle"), ("citygraph.trig", "trig")):
+    for name, data in files.items():
         path = folder / name
-        path.write_bytes(render(kg, fmt))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
         written.append(path)
     return written

@@ -15,6 +15,7 @@ A report names each entity with the file and line where it is written, so a cura
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,12 +145,12 @@ def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
         for row in result.rows:
             values = dict(zip(result.vars, row))
             entity = values.get("entity")
-            message = values.get("message")
+            message = _name_files(kg, str(values["message"])) if values.get("message") else None
             findings.append(
                 Finding(
                     focus=str(entity),
                     severity="Violation",
-                    message=str(message) if message is not None else check.replace("-", " "),
+                    message=message or check.replace("-", " "),
                     path=_str(values.get("property")),
                     value=_str(values.get("value")),
                     check=check,
@@ -157,6 +158,17 @@ def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _name_files(kg: KnowledgeGraph, message: str) -> str:
+    """Say which files a graph IRI in a message stands for: curators know files, not graphs."""
+    from .namespaces import GRAPH
+
+    def files(match: re.Match[str]) -> str:
+        labels = kg.files_of_graph(match.group(0))
+        return " and ".join(labels) if labels else match.group(0)
+
+    return re.sub(re.escape(str(GRAPH)) + r"[A-Za-z0-9._-]+", files, message)
 
 
 def _str(term: object | None) -> str | None:

@@ -1,0 +1,502 @@
+"""The facts the network views are made of, read from the knowledge graph through SPARQL.
+
+This module is the ONE path from the graph to the networks: it asks ``kg.sparql()`` a handful of
+SELECT queries (entities and their kinds, labels, dates, memberships, structure, lineage, other
+org-to-org relations) and returns plain Python records. Every view in :mod:`.views` is built from
+these records; nothing in the analysis package reads triples any other way.
+
+The union of all sources is read, each fact remembering the sources (named graphs) that state it.
+Where sources disagree the union keeps every claim: UCLG's merger has Metropolis as an original
+organization in some source graphs and not in Barcelona City Council's, so the union lineage
+includes Metropolis. Where they disagree on a date (EUROCITIES founded 1986 in two sources, 1991 in
+another), the earliest is used: an organization existed as soon as any source says it did.
+
+Dates and ``as of``
+-------------------
+:meth:`Facts.as_of` keeps what was in force at a date (see :mod:`.dates` for the overlap rule
+between partial dates). A membership with no stated beginning is taken to begin when its
+organization was founded (and, when the member is itself an organization, not before the member
+was founded either): a city cannot join a network that does not exist yet. A membership with no
+beginning and no founding date to fall back on is counted at every date, and
+:attr:`Facts.undated` says how many such were counted. An organization exists from its founding
+date to its dissolution date; its memberships end when it is dissolved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rdflib import URIRef
+
+from ..namespaces import GRAPH, ID
+from .dates import PartialDate, earliest, in_force, latest, parse_partial
+
+if TYPE_CHECKING:
+    from ..graph import KnowledgeGraph
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX cg: <https://w3id.org/citygraph/ontology#>
+"""
+
+# The kind of an entity, from its most specific type: the first match wins.
+KIND_OF_TYPE: list[tuple[str, str]] = [
+    ("https://schema.org/City", "city"),
+    ("https://w3id.org/citygraph/ontology#City", "city"),
+    ("https://w3id.org/citygraph/ontology#Charter", "charter"),
+    ("http://www.w3.org/ns/org#OrganizationalCollaboration", "charter"),
+    ("https://w3id.org/citygraph/ontology#InternalUnit", "unit"),
+    ("http://www.w3.org/ns/org#OrganizationalUnit", "unit"),
+    ("https://w3id.org/citygraph/ontology#CityNetwork", "network"),
+    ("https://w3id.org/citygraph/ontology#InternationalBody", "international-body"),
+    ("https://w3id.org/citygraph/ontology#Programme", "programme"),
+    ("https://w3id.org/citygraph/ontology#Forum", "forum"),
+    ("http://www.w3.org/ns/org#FormalOrganization", "organization"),
+    ("https://schema.org/Organization", "organization"),
+    ("http://www.w3.org/ns/org#Organization", "organization"),
+]
+_RANK = {iri: rank for rank, (iri, _) in enumerate(KIND_OF_TYPE)}
+
+Q_ENTITIES = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?s ?type WHERE {
+  VALUES ?type { %s }
+  ?s a ?type .
+}"""
+    % " ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE)
+)
+
+Q_NAMES = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?s ?p ?name WHERE {
+  VALUES ?type { %s }
+  VALUES ?p { rdfs:label skos:altLabel }
+  ?s a ?type ; ?p ?name .
+}"""
+    % " ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE)
+)
+
+Q_LIFESPAN = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?s ?p ?d WHERE {
+  VALUES ?p { schema:foundingDate schema:dissolutionDate }
+  ?s ?p ?d .
+}"""
+)
+
+Q_MEMBERSHIPS = (
+    PREFIXES
+    + """
+SELECT ?g ?ms ?member ?org ?role ?begin ?end WHERE {
+  GRAPH ?g {
+    ?ms a org:Membership ; org:member ?member ; org:organization ?org .
+    OPTIONAL { ?ms org:role ?role }
+    OPTIONAL { ?ms org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?begin }
+    OPTIONAL { ?ms org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }
+  }
+}"""
+)
+
+# org:memberOf / org:hasMember stated without a Membership node (data from outside the project).
+Q_MEMBER_OF = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?g ?member ?org WHERE {
+  GRAPH ?g { { ?member org:memberOf ?org } UNION { ?org org:hasMember ?member } }
+}"""
+)
+
+# Structure: child -> parent, the most specific property named.
+STRUCTURE = {
+    "https://w3id.org/citygraph/ontology#nationalSectionOf": "national-section-of",
+    "https://w3id.org/citygraph/ontology#sectionOf": "section-of",
+    "http://www.w3.org/ns/org#unitOf": "unit-of",
+    "http://www.w3.org/ns/org#subOrganizationOf": "sub-organization-of",
+}
+Q_STRUCTURE = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?g ?child ?p ?parent WHERE {
+  GRAPH ?g {
+    { VALUES ?p { cg:nationalSectionOf cg:sectionOf org:unitOf org:subOrganizationOf }
+      ?child ?p ?parent }
+    UNION { ?parent org:hasUnit ?child BIND(org:unitOf AS ?p) }
+    UNION { ?parent org:hasSubOrganization ?child BIND(org:subOrganizationOf AS ?p) }
+  }
+}"""
+)
+
+Q_EVENTS = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?g ?event ?type ?original ?result ?date WHERE {
+  GRAPH ?g {
+    ?event a org:ChangeEvent .
+    OPTIONAL { ?event a ?type FILTER(?type IN (cg:Merger, cg:Succession, cg:Renaming)) }
+    OPTIONAL { ?event org:originalOrganization ?original }
+    OPTIONAL { ?event org:resultingOrganization ?result }
+    OPTIONAL { ?event dcterms:date ?date }
+  }
+}"""
+)
+
+# Other typed org-to-org relations (the "whole organization network").
+RELATIONS = {
+    "https://schema.org/founder": "founder",
+    "https://w3id.org/citygraph/ontology#initiator": "initiator",
+    "https://w3id.org/citygraph/ontology#partOfFramework": "part-of-framework",
+    "https://w3id.org/citygraph/ontology#cooperatesThrough": "cooperates-through",
+    "https://w3id.org/citygraph/ontology#successorOf": "successor-of",
+    "http://purl.org/dc/terms/relation": "related-to",
+}
+Q_RELATIONS = (
+    PREFIXES
+    + """
+SELECT DISTINCT ?g ?s ?p ?o WHERE {
+  GRAPH ?g {
+    VALUES ?p { %s }
+    ?s ?p ?o .
+  }
+}"""
+    % " ".join(f"<{iri}>" for iri in RELATIONS)
+)
+
+ROLE_PHRASES = {
+    "member": "member of",
+    "founding-member": "founding member of",
+    "party": "party to",
+}
+
+
+def slug_of(iri: str) -> str:
+    """The node id used everywhere in the views: the IRI after ``id:`` (``amf/bureau``)."""
+    return iri[len(str(ID)) :] if iri.startswith(str(ID)) else iri
+
+
+def _source(graph: object) -> str:
+    text = str(graph)
+    return text[len(str(GRAPH)) :] if text.startswith(str(GRAPH)) else text
+
+
+@dataclass
+class Entity:
+    """A city or an organization, with the names it can be found by."""
+
+    id: str
+    iri: str
+    kind: str
+    label: str
+    names: list[str] = field(default_factory=list)
+    founded: PartialDate | None = None
+    dissolved: PartialDate | None = None
+    founded_claims: list[PartialDate] = field(default_factory=list)
+
+    @property
+    def is_city(self) -> bool:
+        return self.kind == "city"
+
+
+@dataclass
+class Membership:
+    """One member in one organization, merged over every source that states it."""
+
+    member: str
+    organization: str
+    roles: tuple[str, ...]
+    begin: PartialDate | None  # the earliest beginning a source states
+    end: PartialDate | None  # the latest end a source states
+    sources: tuple[str, ...]
+    effective_begin: PartialDate | None = None  # begin, or the founding-date fallback
+
+    @property
+    def role(self) -> str:
+        """The most telling role: founding member over plain member."""
+        for preferred in ("founding-member", "party", "member"):
+            if preferred in self.roles:
+                return preferred
+        return self.roles[0] if self.roles else "member"
+
+    @property
+    def phrase(self) -> str:
+        return ROLE_PHRASES.get(self.role, f"{self.role} of")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A typed org-to-org (or city-to-org) statement: structure, lineage, founder, framework..."""
+
+    source: str  # subject id
+    target: str  # object id
+    relation: str
+    date: PartialDate | None
+    sources: tuple[str, ...]
+    event: str = ""
+
+
+@dataclass
+class Facts:
+    """Everything the views need, by node id (slug)."""
+
+    entities: dict[str, Entity]
+    memberships: list[Membership]
+    structure: list[Relation]
+    lineage: list[Relation]  # predecessor -> successor (merger, succession), founder -> founded
+    relations: list[Relation]  # every other typed relation between entities
+    renamings: list[Relation] = field(default_factory=list)
+    as_of_date: PartialDate | None = None
+    undated: int = 0  # memberships counted at this date with no date to go by
+
+    def label(self, node: str) -> str:
+        entity = self.entities.get(node)
+        return entity.label if entity else node
+
+    def kind(self, node: str) -> str:
+        entity = self.entities.get(node)
+        return entity.kind if entity else "unknown"
+
+    def exists(self, node: str, when: PartialDate) -> bool:
+        entity = self.entities.get(node)
+        if entity is None:
+            return True
+        return in_force(entity.founded, entity.dissolved, when)
+
+    def as_of(self, when: PartialDate | None) -> Facts:
+        """The facts in force at ``when`` (the whole history when ``when`` is None)."""
+        if when is None:
+            return self
+        alive = {node for node in self.entities if self.exists(node, when)}
+
+        def here(node: str) -> bool:
+            return node in alive or node not in self.entities
+
+        kept, undated = [], 0
+        for m in self.memberships:
+            if not (here(m.member) and here(m.organization)):
+                continue
+            end = m.end
+            dissolved = self.entities.get(m.organization)
+            if dissolved and dissolved.dissolved and (end is None or dissolved.dissolved < end):
+                end = dissolved.dissolved
+            if in_force(m.effective_begin, end, when):
+                kept.append(m)
+                undated += m.effective_begin is None
+        entities = {k: v for k, v in self.entities.items() if k in alive}
+
+        def rel_ok(r: Relation) -> bool:
+            dated_ok = r.date is None or r.date.first <= when.last
+            return dated_ok and here(r.source) and here(r.target)
+
+        def lineage_ok(r: Relation) -> bool:
+            # A merger is history once it happened: its predecessors no longer exist, but the
+            # descent is still true as of any later date.
+            return r.date is None or r.date.first <= when.last
+
+        return dataclasses.replace(
+            self,
+            entities=entities,
+            memberships=kept,
+            structure=[r for r in self.structure if rel_ok(r)],
+            lineage=[r for r in self.lineage if lineage_ok(r)],
+            relations=[r for r in self.relations if rel_ok(r)],
+            renamings=[r for r in self.renamings if lineage_ok(r)],
+            as_of_date=when,
+            undated=undated,
+        )
+
+    @property
+    def actors(self) -> list[str]:
+        """Cities and organizations that are members of something, sorted."""
+        return sorted({m.member for m in self.memberships})
+
+    @property
+    def organizations(self) -> list[str]:
+        """Organizations (networks, charters, units...) that have members, sorted."""
+        return sorted({m.organization for m in self.memberships})
+
+
+def _rows(kg: KnowledgeGraph, query: str) -> Iterable[tuple]:
+    return kg.sparql(query).rows
+
+
+def read_facts(kg: KnowledgeGraph) -> Facts:
+    """Ask the graph for every fact the views need (a few SELECT queries, no other reading)."""
+    entities = _read_entities(kg)
+    memberships = _read_memberships(kg, entities)
+    structure = _read_structure(kg)
+    lineage, renamings = _read_lineage(kg)
+    relations = _read_relations(kg, entities)
+    for relation in (*structure, *lineage, *relations):
+        for node in (relation.source, relation.target):
+            entities.setdefault(node, _unknown_entity(node))
+    return Facts(entities, memberships, structure, lineage, relations, renamings)
+
+
+def _unknown_entity(node: str) -> Entity:
+    return Entity(node, f"{ID}{node}" if "://" not in node else node, "unknown", node, [node])
+
+
+def _read_entities(kg: KnowledgeGraph) -> dict[str, Entity]:
+    best: dict[str, str] = {}
+    for s, type_ in _rows(kg, Q_ENTITIES):
+        if not isinstance(s, URIRef):
+            continue
+        key, t = str(s), str(type_)
+        if key not in best or _RANK[t] < _RANK[best[key]]:
+            best[key] = t
+    kinds = dict(KIND_OF_TYPE)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    names: dict[str, set[str]] = defaultdict(set)
+    for s, p, name in _rows(kg, Q_NAMES):
+        key = str(s)
+        names[key].add(str(name))
+        if str(p).endswith("#label"):
+            lang = getattr(name, "language", None) or ""
+            current = labels[key].get(lang)
+            if current is None or str(name) < current:  # deterministic when several
+                labels[key][lang] = str(name)
+    founded: dict[str, list[PartialDate]] = defaultdict(list)
+    dissolved: dict[str, list[PartialDate]] = defaultdict(list)
+    for s, p, d in _rows(kg, Q_LIFESPAN):
+        parsed = parse_partial(str(d))
+        if parsed is not None:
+            (founded if str(p).endswith("foundingDate") else dissolved)[str(s)].append(parsed)
+    entities = {}
+    for iri, type_ in best.items():
+        node = slug_of(iri)
+        by_lang = labels.get(iri, {})
+        label = by_lang.get("en") or by_lang.get("fr") or by_lang.get("") or node
+        claims = sorted(set(founded.get(iri, [])))
+        entities[node] = Entity(
+            id=node,
+            iri=iri,
+            kind=kinds[type_],
+            label=label,
+            names=sorted(names.get(iri, set()) | {node}),
+            founded=earliest(claims),
+            dissolved=latest(dissolved.get(iri, [])),
+            founded_claims=claims,
+        )
+    return entities
+
+
+def _read_memberships(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[Membership]:
+    roles: dict[tuple[str, str], set[str]] = defaultdict(set)
+    begins: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
+    ends: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g, _ms, member, org, role, begin, end in _rows(kg, Q_MEMBERSHIPS):
+        key = (slug_of(str(member)), slug_of(str(org)))
+        sources[key].add(_source(g))
+        if role is not None:
+            roles[key].add(slug_of(str(role)).removeprefix("role/"))
+        for value, bucket in ((begin, begins), (end, ends)):
+            parsed = parse_partial(str(value)) if value is not None else None
+            if parsed is not None:
+                bucket[key].append(parsed)
+    for g, member, org in _rows(kg, Q_MEMBER_OF):
+        key = (slug_of(str(member)), slug_of(str(org)))
+        if key not in sources:  # stated only as org:memberOf / org:hasMember
+            roles[key].add("member")
+        sources[key].add(_source(g))
+    result = []
+    for key in sorted(sources):
+        member, org = key
+        begin, end = earliest(begins.get(key, [])), latest(ends.get(key, []))
+        fallback = [
+            e.founded
+            for e in (entities.get(org), entities.get(member))
+            if e is not None and e.founded is not None and not e.is_city
+        ]
+        effective = begin or (max(fallback, key=lambda d: (d.first, d.last)) if fallback else None)
+        result.append(
+            Membership(
+                member,
+                org,
+                tuple(sorted(roles.get(key, {"member"}))),
+                begin,
+                end,
+                tuple(sorted(sources[key])),
+                effective,
+            )
+        )
+    for m in result:
+        for node in (m.member, m.organization):
+            entities.setdefault(node, _unknown_entity(node))
+    return result
+
+
+def _merge(found: dict[tuple, set[str]], dates: dict[tuple, list[PartialDate]]) -> list[Relation]:
+    out = []
+    for key in sorted(found):
+        source, target, relation, event = key
+        out.append(
+            Relation(
+                source, target, relation, earliest(dates.get(key, [])), tuple(sorted(found[key])),
+                event,
+            )
+        )
+    return out
+
+
+def _read_structure(kg: KnowledgeGraph) -> list[Relation]:
+    by_pair: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for g, child, p, parent in _rows(kg, Q_STRUCTURE):
+        by_pair[(slug_of(str(child)), slug_of(str(parent)))][STRUCTURE[str(p)]].add(_source(g))
+    found: dict[tuple, set[str]] = {}
+    order = list(STRUCTURE.values())
+    for (child, parent), kinds in by_pair.items():
+        # a national section is also stated as section and sub-organization: keep the most specific
+        kind = min(kinds, key=order.index)
+        found[(child, parent, kind, "")] = set().union(*kinds.values())
+    return _merge(found, {})
+
+
+def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
+    info: dict[str, dict] = defaultdict(
+        lambda: {"type": set(), "orig": set(), "res": set(), "date": [], "g": set()}
+    )
+    for g, event, type_, original, result, when in _rows(kg, Q_EVENTS):
+        record = info[slug_of(str(event))]
+        record["g"].add(_source(g))
+        if type_ is not None:
+            record["type"].add(str(type_).rsplit("#", 1)[-1].lower())
+        if original is not None:
+            record["orig"].add(slug_of(str(original)))
+        if result is not None:
+            record["res"].add(slug_of(str(result)))
+        if when is not None and (parsed := parse_partial(str(when))) is not None:
+            record["date"].append(parsed)
+    lineage: dict[tuple, set[str]] = {}
+    renamings: dict[tuple, set[str]] = {}
+    dates: dict[tuple, list[PartialDate]] = {}
+    for event, record in info.items():
+        kind = min(record["type"]) if record["type"] else "change"
+        for original in record["orig"]:
+            for result in record["res"]:
+                target = renamings if original == result else lineage
+                key = (original, result, kind, event)
+                target[key] = set(record["g"])
+                dates[key] = record["date"]
+    return _merge(lineage, dates), _merge(renamings, dates)
+
+
+def _read_relations(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[Relation]:
+    found: dict[tuple, set[str]] = defaultdict(set)
+    for g, s, p, o in _rows(kg, Q_RELATIONS):
+        source, target = slug_of(str(s)), slug_of(str(o))
+        if source in entities and target in entities:  # not objectives, concepts, literals
+            found[(source, target, RELATIONS[str(p)], "")].add(_source(g))
+    return _merge(found, {})

@@ -1,0 +1,209 @@
+"""Co-membership on sparse matrices: what is asked is computed, nothing more is materialised.
+
+The membership incidence matrix ``B`` (actors x organizations, 1 where the actor is a member) gives
+every co-membership count: ``B @ B.T`` among actors, ``B.T @ B`` among organizations. At 100,000
+memberships the actor projection has tens of millions of pairs: networkx needed minutes and
+gigabytes to hold it as a graph, while the sparse product takes seconds. So this module never
+builds the whole projection at once: it works in row blocks and keeps only what is asked
+
+* one actor's co-members (a single sparse row times ``B.T``),
+* the top ``k`` pairs (a running selection over the blocks),
+* the pairs sharing at least ``t`` organizations (filtered block by block),
+* the number of such pairs (counted block by block),
+* each actor's weighted degree (sum of shared counts) without any product at all:
+  ``sum over the actor's organizations of (size - 1)``.
+
+Jaccard = shared / (|A| + |B| - shared); overlap coefficient = shared / min(|A|, |B|).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .facts import Facts
+
+BLOCK_CELLS = 20_000_000  # rows per block chosen so a block's product stays around this size
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two actors (or organizations) and what they share."""
+
+    a: str
+    b: str
+    shared: int
+    jaccard: float
+    overlap: float
+    shared_ids: tuple[str, ...] = ()
+
+
+class Incidence:
+    """The actor x organization membership matrix with its two index lists."""
+
+    def __init__(self, actors: list[str], orgs: list[str], matrix: sp.csr_matrix) -> None:
+        self.actors = actors
+        self.orgs = orgs
+        self.matrix = matrix.tocsr()
+        self.matrix.sort_indices()
+        self._t = self.matrix.T.tocsr()
+        self._t.sort_indices()
+        self.actor_index = {a: i for i, a in enumerate(actors)}
+        self.org_index = {o: i for i, o in enumerate(orgs)}
+
+    @classmethod
+    def from_facts(cls, facts: Facts) -> Incidence:
+        return cls.from_pairs([(m.member, m.organization) for m in facts.memberships])
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str]]) -> Incidence:
+        actors = sorted({a for a, _ in pairs})
+        orgs = sorted({o for _, o in pairs})
+        ai = {a: i for i, a in enumerate(actors)}
+        oi = {o: i for i, o in enumerate(orgs)}
+        rows = np.fromiter((ai[a] for a, _ in pairs), dtype=np.int32, count=len(pairs))
+        cols = np.fromiter((oi[o] for _, o in pairs), dtype=np.int32, count=len(pairs))
+        data = np.ones(len(pairs), dtype=np.int32)
+        matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(actors), len(orgs)))
+        matrix.data[:] = 1  # a pair stated twice is one membership
+        return cls(actors, orgs, matrix)
+
+    # --- one side or the other -------------------------------------------------------------
+
+    def _side(self, among: str) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str], list[str]]:
+        """(rows, rows transposed, names of rows, names of the shared things)."""
+        if among == "actors":
+            return self.matrix, self._t, self.actors, self.orgs
+        if among in ("organizations", "orgs"):
+            return self._t, self.matrix, self.orgs, self.actors
+        raise ValueError(f"among must be 'actors' or 'organizations', not {among!r}")
+
+    def sizes(self, among: str = "actors") -> np.ndarray:
+        rows, _, _, _ = self._side(among)
+        return np.diff(rows.indptr)
+
+    def weighted_degree(self, among: str = "actors") -> np.ndarray:
+        """Sum of shared counts with every other row: no product needed."""
+        rows, _, _, _ = self._side(among)
+        other_sizes = self.sizes("organizations" if among == "actors" else "actors")
+        return rows @ (other_sizes - 1)
+
+    def _blocks(self, among: str) -> Iterator[tuple[int, sp.csr_matrix]]:
+        rows, transposed, _, _ = self._side(among)
+        n = rows.shape[0]
+        if n == 0:
+            return
+        sizes = np.diff(rows.indptr)
+        average = max(1.0, float(sizes.mean()) * float(np.diff(transposed.indptr).mean() or 1))
+        step = max(1, int(BLOCK_CELLS / average))
+        for start in range(0, n, step):
+            block = rows[start : start + step] @ transposed
+            yield start, block.tocoo()
+
+    def _upper(self, start: int, block: sp.coo_matrix) -> tuple[np.ndarray, ...]:
+        i = block.row.astype(np.int64) + start
+        keep = block.col > i
+        return i[keep], block.col[keep].astype(np.int64), block.data[keep]
+
+    def count_pairs(self, among: str = "actors", min_shared: int = 1) -> int:
+        total = 0
+        for start, block in self._blocks(among):
+            _, _, shared = self._upper(start, block)
+            total += int(np.count_nonzero(shared >= min_shared))
+        return total
+
+    def degree(self, among: str = "actors") -> np.ndarray:
+        """Number of distinct co-members of each row (needs the products, block by block)."""
+        rows, _, _, _ = self._side(among)
+        out = np.zeros(rows.shape[0], dtype=np.int64)
+        for start, block in self._blocks(among):
+            off_diagonal = block.row + start != block.col
+            np.add.at(out, block.row[off_diagonal] + start, 1)
+        return out
+
+    def _pair(self, among: str, i: int, j: int, shared: int, with_ids: bool) -> Pair:
+        rows, _, names, others = self._side(among)
+        sizes = np.diff(rows.indptr)
+        size_i, size_j = int(sizes[i]), int(sizes[j])
+        ids: tuple[str, ...] = ()
+        if with_ids:
+            common = np.intersect1d(
+                rows.indices[rows.indptr[i] : rows.indptr[i + 1]],
+                rows.indices[rows.indptr[j] : rows.indptr[j + 1]],
+                assume_unique=True,
+            )
+            ids = tuple(others[k] for k in common)
+        return Pair(
+            names[i],
+            names[j],
+            int(shared),
+            shared / (size_i + size_j - shared),
+            shared / min(size_i, size_j),
+            ids,
+        )
+
+    def pairs(
+        self, among: str = "actors", *, min_shared: int = 1, with_ids: bool = True
+    ) -> Iterator[Pair]:
+        """Every pair sharing at least ``min_shared``, in row order (a before b, by name)."""
+        for start, block in self._blocks(among):
+            i, j, shared = self._upper(start, block)
+            keep = shared >= min_shared
+            i, j, shared = i[keep], j[keep], shared[keep]
+            order = np.lexsort((j, i))
+            for k in order:
+                yield self._pair(among, int(i[k]), int(j[k]), int(shared[k]), with_ids)
+
+    def top_pairs(
+        self, among: str = "actors", k: int = 20, *, key: str = "shared", with_ids: bool = True
+    ) -> list[Pair]:
+        """The ``k`` pairs sharing the most (ties broken by names), kept block by block."""
+        best_i = np.empty(0, dtype=np.int64)
+        best_j = np.empty(0, dtype=np.int64)
+        best_s = np.empty(0, dtype=np.int64)
+        for start, block in self._blocks(among):
+            i, j, shared = self._upper(start, block)
+            best_i = np.concatenate([best_i, i])
+            best_j = np.concatenate([best_j, j])
+            best_s = np.concatenate([best_s, shared.astype(np.int64)])
+            if len(best_s) > 4 * k:
+                # keep every pair tied with the k-th best, so ties are broken by name later
+                threshold = np.partition(best_s, len(best_s) - k)[len(best_s) - k]
+                keep = best_s >= threshold
+                best_i, best_j, best_s = best_i[keep], best_j[keep], best_s[keep]
+        order = np.lexsort((best_j, best_i, -best_s))[:k]
+        pairs = [
+            self._pair(among, int(best_i[o]), int(best_j[o]), int(best_s[o]), with_ids)
+            for o in order
+        ]
+        if key != "shared":
+            pairs.sort(key=lambda p: (-getattr(p, key), p.a, p.b))
+        return pairs
+
+    def co_members(self, name: str, among: str = "actors") -> list[Pair]:
+        """One row's co-members, most shared first: a single sparse row times the transpose."""
+        rows, transposed, names, _ = self._side(among)
+        index = (self.actor_index if among == "actors" else self.org_index)[name]
+        row = (rows[index] @ transposed).tocoo()
+        found = []
+        for j, shared in zip(row.col, row.data, strict=True):
+            if j != index:
+                a, b = (index, int(j))
+                pair = self._pair(among, a, b, int(shared), True)
+                found.append(pair)
+        found.sort(key=lambda p: (-p.shared, p.b))
+        return found
+
+    def overlap_matrix(self, names: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+        """Organizations x organizations shared-member counts (diagonal: member counts), dense.
+
+        Dense on purpose: it is only asked for a readable number of organizations (the report's
+        heatmap, ``analyze overlap``); pass ``names`` to choose which.
+        """
+        chosen = names if names is not None else self.orgs
+        idx = [self.org_index[n] for n in chosen]
+        columns = self.matrix[:, idx]
+        return chosen, (columns.T @ columns).toarray().astype(int)

@@ -1,0 +1,48 @@
+"""citygraph push"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import add_graph_options, load_graph, say
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "push",
+        help="upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol)",
+        description="Load the graph and upload it to a remote store with the SPARQL 1.1 Graph "
+        "Store HTTP Protocol: one named graph per source, each replaced with one PUT. Then "
+        "'citygraph query NAME --endpoint URL' asks the store.",
+    )
+    p.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="the store: a base URL (Oxigraph: http://host:7878, Graph Store at "
+        "/store) or its SPARQL query URL",
+    )
+    p.add_argument(
+        "--gsp",
+        metavar="URL",
+        help="the Graph Store endpoint, when it is not BASE/store (Fuseki: /ds/data)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up on a request after this long (default: 60)",
+    )
+    add_graph_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..remote import GraphStore, endpoint_urls, push
+
+    _, store_url = endpoint_urls(args.endpoint, args.gsp)
+    kg = load_graph(args)
+    summary = push(kg, GraphStore(store_url, args.timeout))
+    say(summary.text())
+    return 0

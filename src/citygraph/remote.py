@@ -1,0 +1,287 @@
+"""Remote triple stores: the SPARQL 1.1 Protocol for queries, the Graph Store Protocol for push.
+
+Only the standard library (``urllib``) is used: two HTTP verbs and one JSON format do not earn a
+dependency. Both clients speak only the W3C protocols, so they work with any standard store; the
+test suite runs them against a real Oxigraph server.
+
+The dataset of a remote query. Our data sits in named graphs (one per source), and SPARQL's
+default graph is whatever the server says it is: Oxigraph's is an empty graph unless the server is
+started with ``--union-default-graph``, Fuseki's unless ``tdb2:unionDefaultGraph`` is set, while
+Virtuoso and GraphDB answer over all graphs. The portable way is the protocol's own dataset
+parameters: :class:`SparqlEndpoint` (mode ``union``, the default) lists the store's named graphs
+once and sends each as ``default-graph-uri`` (their merge becomes the default graph) and as
+``named-graph-uri`` (so ``GRAPH ?g`` still sees every source). Mode ``server`` sends no dataset and
+leaves the choice to the server's configuration.
+
+Parameters. The protocol has no bindings, so a remote run carries the parameter values as an
+inline ``VALUES`` block opened at the start of the query's outermost group pattern. The values
+reach it only as RDF terms already checked by :mod:`citygraph.query` and serialised by rdflib's
+N-Triples writer (IRIs without any character that could close them, literals escaped), so a value
+can never add syntax: it is data in a VALUES row, exactly as a binding is.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from .engine import QueryResult
+from .errors import QueryError, UsageError
+from .query import _TOKEN, query_form
+
+if TYPE_CHECKING:
+    from .graph import KnowledgeGraph
+
+USER_AGENT = "citygraph (+https://w3id.org/citygraph)"
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+
+
+class EndpointError(QueryError):
+    """A remote store is down, too slow, or answered with an HTTP error: exit 1, one line."""
+
+
+def endpoint_urls(url: str, gsp: str | None = None) -> tuple[str, str]:
+    """The query URL and the Graph Store URL from what the user gave.
+
+    A base URL (``http://host:7878``) gets Oxigraph's layout, ``/query`` and ``/store``; a URL that
+    already ends in ``/query`` or ``/sparql`` is the query endpoint, its sibling ``/store`` the
+    default Graph Store; ``gsp`` names the Graph Store explicitly (e.g. Fuseki's ``/ds/data``).
+    """
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UsageError(
+            f"{url!r} is not an http(s) URL", hint="e.g. --endpoint http://127.0.0.1:7878"
+        )
+    path = parsed.path.rstrip("/")
+    if path.endswith(("/query", "/sparql")):
+        query_path, store_path = path, path.rsplit("/", 1)[0] + "/store"
+    else:
+        query_path, store_path = path + "/query", path + "/store"
+    query_url = urllib.parse.urlunsplit(
+        (parsed.scheme, parsed.netloc, query_path, parsed.query, "")
+    )
+    store_url = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, store_path, "", ""))
+    if gsp:
+        if urllib.parse.urlsplit(gsp).scheme not in ("http", "https"):
+            raise UsageError(f"{gsp!r} is not an http(s) URL")
+        store_url = gsp
+    return query_url, store_url
+
+
+def _request(request: urllib.request.Request, timeout: float, what: str) -> bytes:
+    """Send a request; every way it can fail becomes one line naming the URL and the cause."""
+    url = request.full_url.split("?")[0]
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.read()
+    except urllib.error.HTTPError as error:
+        body = error.read().decode("utf-8", "replace").strip().splitlines()
+        detail = f": {body[0][:200]}" if body else ""
+        raise EndpointError(
+            f"{what} failed: {url} answered HTTP {error.code} {error.reason}{detail}"
+        ) from None
+    except urllib.error.URLError as error:
+        reason = error.reason
+        if isinstance(reason, TimeoutError):
+            raise _timeout(what, url, timeout) from None
+        if isinstance(reason, ConnectionRefusedError):
+            raise EndpointError(
+                f"{what} failed: connection refused by {url} "
+                "(is the server running, and on that port?)"
+            ) from None
+        raise EndpointError(f"{what} failed: cannot reach {url} ({reason})") from None
+    except TimeoutError:
+        raise _timeout(what, url, timeout) from None
+    except OSError as error:
+        raise EndpointError(f"{what} failed: {url}: {error.strerror or error}") from None
+
+
+def _timeout(what: str, url: str, timeout: float) -> EndpointError:
+    return EndpointError(
+        f"{what} failed: {url} did not answer within {timeout:g} s (timeout); "
+        "raise --timeout or check the server"
+    )
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+def inline_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """The query with a ``VALUES`` row of the bindings opened at the start of its outermost group
+    pattern (the WHERE clause), where every filter of that group sees it."""
+    if not bindings:
+        return sparql
+    names = sorted(bindings)
+    row = " ".join(_term(bindings[n]) for n in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+    tokens = [
+        (m.lastgroup, m.group(), m.start())
+        for m in _TOKEN.finditer(sparql)
+        if m.lastgroup != "comment"
+    ]
+    form_at = next(
+        i
+        for i, (kind, text, _) in enumerate(tokens)
+        if kind == "word" and text.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+    )
+    i = form_at + 1
+    if tokens[form_at][1].upper() == "CONSTRUCT" and tokens[i][1] == "{":
+        depth = 0
+        while True:  # skip the CONSTRUCT template
+            depth += {"{": 1, "}": -1}.get(tokens[i][1], 0)
+            i += 1
+            if depth == 0:
+                break
+    while tokens[i][1] != "{":
+        i += 1
+    at = tokens[i][2] + 1
+    return sparql[:at] + block + sparql[at:]
+
+
+def _term(term: Node) -> str:
+    if isinstance(term, (URIRef, Literal)):
+        return term.n3()
+    raise UsageError(f"a parameter cannot be a {type(term).__name__}")
+
+
+def _from_json(value: dict[str, str]) -> Node:
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if "xml:lang" in value:
+        return Literal(value["value"], lang=value["xml:lang"])
+    datatype = value.get("datatype")
+    if datatype and datatype != str(XSD.string):
+        return Literal(value["value"], datatype=URIRef(datatype))
+    return Literal(value["value"])
+
+
+@dataclass
+class SparqlEndpoint:
+    """A SPARQL 1.1 Protocol query endpoint that answers like a local KnowledgeGraph."""
+
+    url: str
+    timeout: float = 30.0
+    default_graph: str = "union"  # or "server" (see the module docstring)
+    _graphs: list[str] | None = field(default=None, repr=False)
+
+    def graphs(self) -> list[str]:
+        """The store's named graphs, asked once (``GRAPH ?g {}`` lists them without a scan)."""
+        if self._graphs is None:
+            answer = self._post(
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", RESULTS_JSON, dataset=False
+            )
+            data = json.loads(answer)
+            self._graphs = [b["g"]["value"] for b in data["results"]["bindings"]]
+        return self._graphs
+
+    def sparql(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        form = query_form(sparql)
+        text = inline_values(sparql, dict(bindings or {}))
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            graph = Graph()
+            graph.parse(data=self._post(text, NTRIPLES), format="nt")
+            return QueryResult("construct", triples=list(graph))
+        try:
+            data = json.loads(self._post(text, RESULTS_JSON))
+        except ValueError:
+            raise EndpointError(
+                f"the query failed: {self.url} did not answer with SPARQL "
+                "results JSON (is it a SPARQL query endpoint?)"
+            ) from None
+        if "boolean" in data:
+            return QueryResult("ask", boolean=bool(data["boolean"]))
+        names = data["head"]["vars"]
+        rows = [
+            tuple(_from_json(b[n]) if n in b else None for n in names)
+            for b in data["results"]["bindings"]
+        ]
+        return QueryResult("select", vars=names, rows=rows)
+
+    def _post(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
+        fields: list[tuple[str, str]] = [("query", sparql)]
+        if dataset and self.default_graph == "union":
+            graphs = self.graphs()
+            fields += [("default-graph-uri", g) for g in graphs]
+            fields += [("named-graph-uri", g) for g in graphs]
+        request = urllib.request.Request(
+            self.url,
+            data=urllib.parse.urlencode(fields).encode("utf-8"),
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": accept,
+                "User-Agent": USER_AGENT,
+            },
+        )
+        return _request(request, self.timeout, "the query")
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+@dataclass
+class GraphStore:
+    """A SPARQL 1.1 Graph Store HTTP Protocol endpoint (indirect graph identification)."""
+
+    url: str
+    timeout: float = 60.0
+
+    def _target(self, graph: str | None) -> str:
+        query = "default" if graph is None else urllib.parse.urlencode({"graph": graph})
+        return f"{self.url}{'&' if '?' in self.url else '?'}{query}"
+
+    def put(self, graph: str | None, data: bytes, content_type: str = NTRIPLES) -> None:
+        """Replace one graph by ``data``: the store swaps it in one request, so a reader sees the
+        old graph or the new one, never a half."""
+        request = urllib.request.Request(
+            self._target(graph),
+            data=data,
+            method="PUT",
+            headers={"Content-Type": content_type, "User-Agent": USER_AGENT},
+        )
+        _request(request, self.timeout, "the push")
+
+    def delete(self, graph: str) -> None:
+        request = urllib.request.Request(
+            self._target(graph), method="DELETE", headers={"User-Agent": USER_AGENT}
+        )
+        _request(request, self.timeout, "the delete")
+
+
+@dataclass
+class PushSummary:
+    graphs: int
+    triples: int
+    url: str
+
+    def text(self) -> str:
+        return f"pushed {self.graphs} graphs ({self.triples} triples) to {self.url}"
+
+
+def push(kg: KnowledgeGraph, store: GraphStore, progress: Any = None) -> PushSummary:
+    """Upload every source's named graph with one PUT each (replacing what the store held under
+    that name); triples in the default graph, if any, replace the store's default graph."""
+    graphs: list[str | None] = list(kg.engine.graphs())
+    if any(g is None for *_, g in kg.engine.quads(None)):
+        graphs.append(None)
+    triples = 0
+    for number, graph in enumerate(graphs, 1):
+        data = kg.engine.serialize("ntriples", graph)
+        triples += data.count(b"\n")
+        store.put(graph, data)
+        if progress:
+            progress(f"[{number}/{len(graphs)}] {graph or 'default graph'}")
+    return PushSummary(len(graphs), triples, store.url)

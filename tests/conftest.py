@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped knowledge graph, loaded once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def kg():
+    """The shipped data on the default engine (Oxigraph)."""
+    import citygraph
+
+    return citygraph.load()
+
+
+@pytest.fixture(scope="session")
+def kg_rdflib():
+    """The shipped data on the reference engine (rdflib), for differential tests."""
+    import citygraph
+
+    return citygraph.load(engine="rdflib")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED
