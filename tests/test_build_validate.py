@@ -1,0 +1,200 @@
+"""`citygraph build` and `citygraph validate`: the happy path, and every kind of bad input.
+
+Each bad input must give one clear message naming the file and line (or the entity), a non-zero
+exit code, no traceback, and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from citygraph import resources
+from citygraph.cli import main
+
+PREFIXES = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix schema: <https://schema.org/> .
+@prefix cg: <https://w3id.org/citygraph/ontology#> .
+@prefix id: <https://w3id.org/citygraph/id/> .
+@prefix src: <https://w3id.org/citygraph/id/source/> .
+"""
+
+SOURCE = """src:{slug} a dcterms:BibliographicResource, prov:Entity ;
+    dcterms:title "A test source"@en ; dcterms:language "en" ;
+    schema:url <https://example.org/{slug}> .
+"""
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A working copy of the shipped data that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), target)
+    return target
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def write(folder: Path, name: str, body: str, slug: str = "test-source") -> Path:
+    path = folder / name
+    path.write_text(PREFIXES + SOURCE.format(slug=slug) + body, encoding="utf-8")
+    return path
+
+
+# --- the happy path ----------------------------------------------------------------------------
+
+
+def test_build_writes_distribution_and_summary(tmp_path, capsys):
+    code, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert code == 0, err
+    assert (tmp_path / "dist" / "citygraph.ttl").stat().st_size > 0
+    assert (tmp_path / "dist" / "citygraph.trig").stat().st_size > 0
+    assert "validation: conforms" in err
+    # The four cities of the page plus those the research facts add are all counted.
+    assert "cg:City" in err and "org:Membership" in err
+
+
+def test_validate_shipped_data_conforms(capsys):
+    code, out, err = run(capsys, "validate", "--no-warnings")
+    assert code == 0, out
+    assert "validation: conforms (0 violations" in out
+
+
+def test_validate_turtle_report_is_a_shacl_report(capsys):
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    code, out, _ = run(capsys, "validate", "--format", "turtle")
+    assert code == 0
+    report = Graph().parse(data=out, format="turtle")
+    assert (None, SH.conforms, None) in report
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_turtle_syntax_error_names_file_line_and_column(data_copy, tmp_path, capsys):
+    write(data_copy, "broken.ttl", "id:x a cg:City \nid:y a cg:City .\n")
+    dist = tmp_path / "dist"
+    code, out, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
+    assert code == 1
+    # the statement on line 13 lacks its final dot; the parser notices at the next line
+    assert "data/broken.ttl:14:1: A dot is expected at the end of statements" in err
+    assert not dist.exists()
+
+
+def test_undefined_prefix_names_file_and_line(data_copy, capsys):
+    write(data_copy, "prefix.ttl", "id:x a nope:City .\n")
+    code, _, err = run(capsys, "validate", "--data", str(data_copy))
+    assert code == 1
+    assert "data/prefix.ttl:13:8: The prefix nope: has not been declared" in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = run(capsys, "validate", str(tmp_path / "nowhere.ttl"))
+    assert code == 1
+    assert f"{tmp_path / 'nowhere.ttl'}: no such file" in err
+
+
+def test_unreadable_file(tmp_path, capsys):
+    if os.getuid() == 0:
+        pytest.skip("root reads every file")
+    path = tmp_path / "secret.ttl"
+    path.write_text("", encoding="utf-8")
+    path.chmod(0)
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 1 and "cannot be read" in err
+
+
+def test_file_that_is_not_utf8(data_copy, capsys):
+    path = data_copy / "latin1.ttl"
+    path.write_bytes((PREFIXES + 'id:x rdfs:label "Gênes"@fr .\n').encode("latin-1"))
+    code, _, err = run(capsys, "validate", "--data", str(data_copy))
+    assert code == 1
+    assert "data/latin1.ttl:10: not UTF-8 (byte 0xea at offset" in err
+    assert "save the file as UTF-8" in err
+
+
+def test_date_that_does_not_exist(data_copy, tmp_path, capsys):
+    write(
+        data_copy,
+        "bad-date.ttl",
+        'id:charter-lyon-marseille schema:foundingDate "1997-02-30"^^xsd:date ;\n'
+        "    dcterms:source src:test-source .\n",
+    )
+    dist = tmp_path / "dist"
+    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
+    assert code == 1
+    assert "id:charter-lyon-marseille" in err
+    assert '"1997-02-30" is not a valid xsd:date' in err
+    assert not dist.exists()
+
+
+def test_link_to_undefined_resource(data_copy, capsys):
+    write(
+        data_copy,
+        "dangling.ttl",
+        "id:marseille schema:location id:atlantis ;\n    dcterms:source src:test-source .\n",
+    )
+    code, out, _ = run(capsys, "validate", "--data", str(data_copy))
+    assert code == 1
+    assert "links to https://w3id.org/citygraph/id/atlantis, which no data file defines" in out
+
+
+def test_incompatible_classes_in_two_files(data_copy, capsys):
+    # Lyon is a city in the page's files; this file says it is a network.
+    write(
+        data_copy,
+        "clash.ttl",
+        "id:lyon a org:FormalOrganization ;\n    dcterms:source src:test-source .\n",
+    )
+    code, out, _ = run(capsys, "validate", "--data", str(data_copy))
+    assert code == 1
+    assert "id:lyon" in out
+    assert "data/clash.ttl" in out and "data/marseille-reseaux-de-villes/" in out
+    assert "one IRI cannot be both" in out
+
+
+def test_violation_leaves_existing_dist_untouched(data_copy, tmp_path, capsys):
+    dist = tmp_path / "dist"
+    assert run(capsys, "build", "--data", str(data_copy), "-o", str(dist))[0] == 0
+    before = {p: p.read_bytes() for p in dist.rglob("*") if p.is_file()}
+    write(data_copy, "bad.ttl", "id:nowhere-city a cg:City ; dcterms:source src:test-source .\n")
+    assert run(capsys, "build", "--data", str(data_copy), "-o", str(dist))[0] == 1
+    assert {p: p.read_bytes() for p in dist.rglob("*") if p.is_file()} == before
+
+
+def test_missing_data_folder(tmp_path, capsys):
+    code, _, err = run(capsys, "validate", "--data", str(tmp_path / "none"))
+    assert code == 1 and "no such data folder" in err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["build", "--no-such-option"])
+    assert exit_.value.code == 2
+
+
+def test_help_is_fast_to_import():
+    """--help must not import rdflib, pyshacl, networkx or matplotlib (issue 2: < 0.3 s)."""
+    code = (
+        "import sys; from citygraph.cli import parser; parser().format_help(); "
+        "heavy = [m for m in ('rdflib', 'pyshacl', 'networkx', 'matplotlib', 'pyoxigraph') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
