@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
 
 from . import __version__
 from .namespaces import ID, PREFIXES
@@ -46,6 +46,7 @@ ONTOLOGY = URIRef(f"{BASE}ontology")
 LICENSE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's closed DCAT lacks dcat:version
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

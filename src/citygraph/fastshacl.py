@@ -1,0 +1,679 @@
+"""A SHACL Core validator that scales: each constraint is one SPARQL query over all focus nodes.
+
+Why: pySHACL, the reference validator, walks the data graph in Python focus node by focus node
+(about 17 s for 57,000 triples, hours for ten million). Our shapes (``ontology/shapes.ttl``) use
+SHACL Core only, and every Core constraint can be written as a SPARQL query that returns the
+offending (focus node, value) pairs for *all* focus nodes at once. Oxigraph answers those queries
+in time linear in the data, so validation grows like loading does.
+
+What it compiles (everything ``shapes.ttl`` uses): ``sh:targetClass``; node-level and property
+constraints ``sh:class``, ``sh:datatype``, ``sh:nodeKind``, ``sh:pattern`` (with ``sh:flags``),
+``sh:in``, ``sh:languageIn``, ``sh:hasValue``, ``sh:minInclusive``/``maxInclusive``/
+``minExclusive``/``maxExclusive``, ``sh:minLength``/``maxLength``, ``sh:minCount``/``maxCount``,
+``sh:uniqueLang``, ``sh:qualifiedValueShape`` with ``sh:qualifiedMinCount``/``MaxCount`` (not
+disjoint), ``sh:node``, ``sh:or``, ``sh:and``, ``sh:xone``, ``sh:not`` of shapes built from those,
+and paths made of IRIs, ``sh:inversePath``, ``sh:alternativePath``, sequences and the
+``sh:zeroOrMorePath`` family. A targeted shape that uses anything else (``sh:sparql``,
+``sh:closed``, ``sh:equals``, other targets...) is left to pySHACL: :func:`validate` runs pySHACL
+on the data with a shapes graph in which only those shapes keep their targets, and says which.
+
+Results are the ones pySHACL gives (focus node, path, source shape, severity, value, message),
+one per constraint component that fails, so a differential test can compare the two. Known
+differences, both on ill-formed data only: a literal is checked for lexical validity of its
+datatype by Oxigraph first and confirmed with rdflib (pySHACL's notion), so a literal rdflib rejects
+but Oxigraph accepts would be missed; and language tags are compared in lower case (Oxigraph
+normalises them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+# Constraint parameters we know how to compile; a shape with any other sh: parameter falls back.
+_VALUE_PARAMS = {
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.pattern,
+    SH.flags,
+    SH["in"],
+    SH.languageIn,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minExclusive,
+    SH.maxExclusive,
+    SH.minLength,
+    SH.maxLength,
+    SH.node,
+    SH["or"],
+    SH["and"],
+    SH.xone,
+    SH["not"],
+}
+_COUNT_PARAMS = {
+    SH.minCount,
+    SH.maxCount,
+    SH.uniqueLang,
+    SH.hasValue,
+    SH.qualifiedValueShape,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.qualifiedValueShapesDisjoint,
+}
+_DESCRIPTIVE = {
+    RDF.type,
+    RDFS.comment,
+    RDFS.label,
+    SH.name,
+    SH.description,
+    SH.message,
+    SH.severity,
+    SH.order,
+    SH.group,
+    SH.defaultValue,
+    SH.targetClass,
+    SH.property,
+    SH.path,
+    SH.deactivated,
+}
+# Datatypes whose lexical form pySHACL checks (through rdflib); others only compare the IRI.
+_LEXICAL = {
+    XSD.integer: "integer",
+    XSD.decimal: "decimal",
+    XSD.boolean: "boolean",
+    XSD.date: "date",
+    XSD.dateTime: "dateTime",
+    XSD.float: "float",
+    XSD.time: "time",
+}
+_COMPONENT = {
+    SH["class"]: "ClassConstraintComponent",
+    SH.datatype: "DatatypeConstraintComponent",
+    SH.nodeKind: "NodeKindConstraintComponent",
+    SH.pattern: "PatternConstraintComponent",
+    SH["in"]: "InConstraintComponent",
+    SH.languageIn: "LanguageInConstraintComponent",
+    SH.minInclusive: "MinInclusiveConstraintComponent",
+    SH.maxInclusive: "MaxInclusiveConstraintComponent",
+    SH.minExclusive: "MinExclusiveConstraintComponent",
+    SH.maxExclusive: "MaxExclusiveConstraintComponent",
+    SH.minLength: "MinLengthConstraintComponent",
+    SH.maxLength: "MaxLengthConstraintComponent",
+    SH.node: "NodeConstraintComponent",
+    SH["or"]: "OrConstraintComponent",
+    SH["and"]: "AndConstraintComponent",
+    SH.xone: "XoneConstraintComponent",
+    SH["not"]: "NotConstraintComponent",
+    SH.minCount: "MinCountConstraintComponent",
+    SH.maxCount: "MaxCountConstraintComponent",
+    SH.uniqueLang: "UniqueLangConstraintComponent",
+    SH.hasValue: "HasValueConstraintComponent",
+    SH.qualifiedMinCount: "QualifiedMinCountConstraintComponent",
+    SH.qualifiedMaxCount: "QualifiedMaxCountConstraintComponent",
+}
+
+
+class Unsupported(Exception):
+    """A shape uses a construct this compiler does not handle (the shape goes to pySHACL)."""
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    """One validation result, as pySHACL would report it."""
+
+    focus: str
+    path: str | None
+    shape: str
+    severity: str
+    value: str | None
+    message: str
+    component: str
+
+
+@dataclass
+class Outcome:
+    """What :func:`validate` found, and which shapes it left to pySHACL."""
+
+    results: list[Result] = field(default_factory=list)
+    fallback_shapes: list[str] = field(default_factory=list)
+    queries: int = 0
+
+
+def _n3(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise Unsupported(f"blank node {term} used as a constant")
+
+
+def path_text(graph: Graph, path: Node) -> str:
+    """A SHACL path as a SPARQL property path; also how results name a path that is not an IRI."""
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{path_text(graph, inverse)}"
+    alternative = graph.value(path, SH.alternativePath)
+    if alternative is not None:
+        return "(" + "|".join(path_text(graph, p) for p in Collection(graph, alternative)) + ")"
+    for prop, suffix in (
+        (SH.zeroOrMorePath, "*"),
+        (SH.oneOrMorePath, "+"),
+        (SH.zeroOrOnePath, "?"),
+    ):
+        inner = graph.value(path, prop)
+        if inner is not None:
+            return f"({path_text(graph, inner)}){suffix}"
+    if graph.value(path, RDF.first) is not None:
+        return "(" + "/".join(path_text(graph, p) for p in Collection(graph, path)) + ")"
+    raise Unsupported(f"path {path} is not a SHACL path")
+
+
+def result_path(graph: Graph, path: Node | None) -> str | None:
+    """How a Finding names a path: the IRI itself, or the SPARQL text of a complex path."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    try:
+        return path_text(graph, path)
+    except Unsupported:
+        return None
+
+
+class _Compiler:
+    """Turns shapes into SPARQL boolean tests on a variable (value constraints)."""
+
+    def __init__(self, shapes: Graph, subclasses: bool) -> None:
+        self.shapes = shapes
+        self.type_path = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>" + (
+            "/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*" if subclasses else ""
+        )
+        self._names = itertools.count()
+
+    def fresh(self) -> str:
+        return f"?_v{next(self._names)}"
+
+    def params(self, shape: Node) -> set[Node]:
+        return {p for p in self.shapes.predicates(shape) if str(p).startswith(str(SH))}
+
+    def value_test(self, param: Node, arg: Node, shape: Node, var: str) -> str:
+        """A SPARQL expression true when ``var`` meets one constraint (never raises an error)."""
+        g = self.shapes
+        if param == SH["class"]:
+            return f"EXISTS {{ {var} {self.type_path} {_n3(arg)} }}"
+        if param == SH.datatype:
+            if arg == RDF.langString:
+                return f'COALESCE(isLiteral({var}) && LANG({var}) != "", false)'
+            test = f"isLiteral({var}) && DATATYPE({var}) = {_n3(arg)}"
+            if arg == XSD.string:
+                test += f' && LANG({var}) = ""'
+            if arg in _LEXICAL:
+                test += f" && sameTerm(<{arg}>(STR({var})), <{arg}>(STR({var})))"
+            return f"COALESCE({test}, false)"
+        if param == SH.nodeKind:
+            kinds = {
+                SH.IRI: f"isIRI({var})",
+                SH.Literal: f"isLiteral({var})",
+                SH.BlankNode: f"isBlank({var})",
+                SH.BlankNodeOrIRI: f"!isLiteral({var})",
+                SH.BlankNodeOrLiteral: f"!isIRI({var})",
+                SH.IRIOrLiteral: f"!isBlank({var})",
+            }
+            if arg not in kinds:
+                raise Unsupported(f"sh:nodeKind {arg}")
+            return kinds[arg]
+        if param == SH.pattern:
+            flags = g.value(shape, SH.flags)
+            extra = f", {Literal(str(flags)).n3()}" if flags is not None else ""
+            regex = f"REGEX(STR({var}), {Literal(str(arg)).n3()}{extra})"
+            return f"COALESCE(!isBlank({var}) && {regex}, false)"
+        if param == SH["in"]:
+            members = [_n3(m) for m in Collection(g, arg)]
+            return (
+                "(" + " || ".join(f"sameTerm({var}, {m})" for m in members) + ")"
+                if members
+                else "false"
+            )
+        if param == SH.languageIn:
+            tags = [Literal(str(t).lower()).n3() for t in Collection(g, arg)]
+            test = " || ".join(f"LANGMATCHES(LANG({var}), {t})" for t in tags) or "false"
+            return f"COALESCE(isLiteral({var}) && ({test}), false)"
+        comparisons = {
+            SH.minInclusive: ">=",
+            SH.maxInclusive: "<=",
+            SH.minExclusive: ">",
+            SH.maxExclusive: "<",
+        }
+        if param in comparisons:
+            return f"COALESCE(isLiteral({var}) && {var} {comparisons[param]} {_n3(arg)}, false)"
+        if param in (SH.minLength, SH.maxLength):
+            op = ">=" if param == SH.minLength else "<="
+            return f"COALESCE(!isBlank({var}) && STRLEN(STR({var})) {op} {int(arg)}, false)"
+        if param == SH.node:
+            return self.conforms(arg, var)
+        if param in (SH["or"], SH["and"], SH.xone):
+            parts = [self.conforms(member, var) for member in Collection(g, arg)]
+            if param == SH["or"]:
+                return "(" + " || ".join(parts) + ")" if parts else "false"
+            if param == SH["and"]:
+                return "(" + " && ".join(parts) + ")" if parts else "true"
+            return "(" + " + ".join(f"IF({p}, 1, 0)" for p in parts) + ") = 1" if parts else "false"
+        if param == SH["not"]:
+            return f"!({self.conforms(arg, var)})"
+        raise Unsupported(f"{param}")
+
+    def conforms(self, shape: Node, var: str) -> str:
+        """A SPARQL expression true when ``var`` conforms to a whole (nested) shape."""
+        g = self.shapes
+        if (shape, SH.deactivated, Literal(True)) in g:
+            return "true"
+        tests: list[str] = []
+        path = g.value(shape, SH.path)
+        params = self.params(shape)
+        unknown = params - _VALUE_PARAMS - _COUNT_PARAMS - _DESCRIPTIVE
+        if unknown:
+            raise Unsupported(", ".join(sorted(str(p) for p in unknown)))
+        if path is None:
+            if params & (_COUNT_PARAMS - {SH.hasValue}):
+                raise Unsupported(f"count constraint on node shape {shape}")
+            for param in sorted(params & _VALUE_PARAMS - {SH.flags}):
+                for arg in g.objects(shape, param):
+                    tests.append(self.value_test(param, arg, shape, var))
+            for value in g.objects(shape, SH.hasValue):
+                tests.append(f"sameTerm({var}, {_n3(value)})")
+            for prop in g.objects(shape, SH.property):
+                tests.append(self.conforms_property(prop, var))
+        else:
+            tests.append(self.conforms_property(shape, var))
+        return "(" + " && ".join(tests) + ")" if tests else "true"
+
+    def conforms_property(self, prop: Node, focus: str) -> str:
+        """A property shape as a test on its focus node (only what a nested check needs)."""
+        g = self.shapes
+        sparql_path = path_text(g, g.value(prop, SH.path))
+        params = self.params(prop)
+        allowed = (_VALUE_PARAMS | {SH.minCount, SH.maxCount, SH.hasValue}) - {SH.flags}
+        if params - allowed - _DESCRIPTIVE - {SH.flags}:
+            raise Unsupported(f"nested property shape {prop} with {params - allowed}")
+        tests = []
+        value = self.fresh()
+        value_tests = [
+            self.value_test(param, arg, prop, value)
+            for param in sorted(params & _VALUE_PARAMS - {SH.flags})
+            for arg in g.objects(prop, param)
+        ]
+        if value_tests:
+            tests.append(
+                f"NOT EXISTS {{ {focus} {sparql_path} {value} "
+                f"FILTER(!({' && '.join(value_tests)})) }}"
+            )
+        for count in g.objects(prop, SH.minCount):
+            n = int(count)
+            if n == 1:
+                tests.append(f"EXISTS {{ {focus} {sparql_path} {self.fresh()} }}")
+            elif n > 1:
+                raise Unsupported("nested sh:minCount above 1")
+        for count in g.objects(prop, SH.maxCount):
+            if int(count) != 0:
+                raise Unsupported("nested sh:maxCount other than 0")
+            tests.append(f"NOT EXISTS {{ {focus} {sparql_path} {self.fresh()} }}")
+        for hv in g.objects(prop, SH.hasValue):
+            tests.append(f"EXISTS {{ {focus} {sparql_path} {_n3(hv)} }}")
+        return "(" + " && ".join(tests) + ")" if tests else "true"
+
+
+@dataclass
+class _Check:
+    """One compiled query and how to turn its rows into results."""
+
+    sparql: str
+    shape: Node
+    path: str | None
+    severity: str
+    message: str | None
+    components: list[tuple[str, Node | None, Node]]  # (column, datatype to confirm, param)
+    kind: str  # "value" (rows: focus, value, flags), "focus" (rows: focus), "lang" (focus, lang)
+
+
+class FastValidator:
+    """Compiles a shapes graph once; :meth:`run` validates an engine's union graph."""
+
+    def __init__(self, shapes: Graph, *, subclasses: bool = False) -> None:
+        self.shapes = shapes
+        self.compiler = _Compiler(shapes, subclasses)
+        self.checks: list[_Check] = []
+        self.fallback: list[Node] = []
+        other_targets = {
+            shape
+            for kind in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+            for shape in shapes.subjects(kind, None)
+        }
+        for shape in sorted(set(shapes.subjects(SH.targetClass, None)) | other_targets, key=str):
+            if (shape, SH.deactivated, Literal(True)) in shapes:
+                continue
+            try:
+                if shape in other_targets:
+                    raise Unsupported("targets other than sh:targetClass")
+                self.checks += list(self._compile(shape))
+            except Unsupported as exc:
+                log.info("fastshacl: %s goes to pySHACL (%s)", shape, exc)
+                self.fallback.append(shape)
+
+    # --- compiling ----------------------------------------------------------------------
+
+    def _severity(self, shape: Node) -> str:
+        severity = self.shapes.value(shape, SH.severity)
+        return str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation"
+
+    def _message(self, shape: Node) -> str | None:
+        message = self.shapes.value(shape, SH.message)
+        return str(message) if message is not None else None
+
+    def _targets(self, shape: Node) -> str:
+        classes = sorted(self.shapes.objects(shape, SH.targetClass), key=str)
+        type_path = self.compiler.type_path
+        if len(classes) == 1:
+            return f"{{ SELECT DISTINCT ?focus WHERE {{ ?focus {type_path} {_n3(classes[0])} }} }}"
+        values = " ".join(_n3(c) for c in classes)
+        return (
+            f"{{ SELECT DISTINCT ?focus WHERE {{ VALUES ?_class {{ {values} }} "
+            f"?focus {type_path} ?_class }} }}"
+        )
+
+    def _compile(self, shape: Node) -> Iterator[_Check]:
+        g = self.shapes
+        params = self.compiler.params(shape)
+        unknown = params - _VALUE_PARAMS - {SH.hasValue} - _DESCRIPTIVE
+        if unknown or SH.closed in params:
+            raise Unsupported(", ".join(sorted(str(p) for p in unknown)))
+        targets = self._targets(shape)
+        checks: list[_Check] = []
+        # Node-level constraints: the focus node is the value node.
+        components = []
+        binds = []
+        for param in sorted(params & _VALUE_PARAMS - {SH.flags}):
+            for arg in g.objects(shape, param):
+                column = f"?k{len(components)}"
+                binds.append(
+                    f"BIND({self.compiler.value_test(param, arg, shape, '?focus')} AS {column})"
+                )
+                components.append((column, arg if param == SH.datatype else None, param))
+        if components:
+            failing = " || ".join(f"!{c}" for c, _, _ in components)
+            columns = " ".join(c for c, _, _ in components)
+            checks.append(
+                _Check(
+                    f"SELECT ?focus (?focus AS ?value) {columns} "
+                    f"WHERE {{ {targets} {' '.join(binds)} "
+                    f"FILTER({failing}) }}",
+                    shape,
+                    None,
+                    self._severity(shape),
+                    self._message(shape),
+                    components,
+                    "value",
+                )
+            )
+        for value in g.objects(shape, SH.hasValue):
+            checks.append(
+                _Check(
+                    f"SELECT ?focus WHERE {{ {targets} FILTER(!sameTerm(?focus, {_n3(value)})) }}",
+                    shape,
+                    None,
+                    self._severity(shape),
+                    self._message(shape),
+                    [("", None, SH.hasValue)],
+                    "focus",
+                )
+            )
+        for prop in g.objects(shape, SH.property):
+            if (prop, SH.deactivated, Literal(True)) in g:
+                continue
+            checks += self._compile_property(prop, targets)
+        yield from checks
+
+    def _compile_property(self, prop: Node, targets: str) -> list[_Check]:
+        g = self.shapes
+        compiler = self.compiler
+        path = g.value(prop, SH.path)
+        if path is None:
+            raise Unsupported(f"property shape {prop} without sh:path")
+        sparql_path = path_text(g, path)
+        named_path = str(path) if isinstance(path, URIRef) else sparql_path
+        params = compiler.params(prop)
+        unknown = params - _VALUE_PARAMS - _COUNT_PARAMS - _DESCRIPTIVE
+        if unknown:
+            raise Unsupported(", ".join(sorted(str(p) for p in unknown)))
+        if (prop, SH.qualifiedValueShapesDisjoint, Literal(True)) in g:
+            raise Unsupported("sh:qualifiedValueShapesDisjoint true")
+        severity, message = self._severity(prop), self._message(prop)
+        checks = []
+
+        def check(sparql: str, components: list[tuple[str, Node | None, Node]], kind: str) -> None:
+            checks.append(_Check(sparql, prop, named_path, severity, message, components, kind))
+
+        components = []
+        binds = []
+        for param in sorted(params & _VALUE_PARAMS - {SH.flags}):
+            for arg in g.objects(prop, param):
+                column = f"?k{len(components)}"
+                binds.append(f"BIND({compiler.value_test(param, arg, prop, '?value')} AS {column})")
+                components.append((column, arg if param == SH.datatype else None, param))
+        if components:
+            failing = " || ".join(f"!{c}" for c, _, _ in components)
+            columns = " ".join(c for c, _, _ in components)
+            check(
+                f"SELECT DISTINCT ?focus ?value {columns} WHERE {{ {targets} "
+                f"?focus {sparql_path} ?value . {' '.join(binds)} FILTER({failing}) }}",
+                components,
+                "value",
+            )
+        for count in g.objects(prop, SH.minCount):
+            n = int(count)
+            if n == 1:
+                check(
+                    f"SELECT ?focus WHERE {{ {targets} "
+                    f"FILTER NOT EXISTS {{ ?focus {sparql_path} ?_any }} }}",
+                    [("", None, SH.minCount)],
+                    "focus",
+                )
+            elif n > 1:
+                check(
+                    f"SELECT ?focus WHERE {{ {targets} OPTIONAL {{ ?focus {sparql_path} ?_v }} }} "
+                    f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) < {n})",
+                    [("", None, SH.minCount)],
+                    "focus",
+                )
+        for count in g.objects(prop, SH.maxCount):
+            check(
+                f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v }} "
+                f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) > {int(count)})",
+                [("", None, SH.maxCount)],
+                "focus",
+            )
+        for hv in g.objects(prop, SH.hasValue):
+            check(
+                f"SELECT ?focus WHERE {{ {targets} "
+                f"FILTER NOT EXISTS {{ ?focus {sparql_path} {_n3(hv)} }} }}",
+                [("", None, SH.hasValue)],
+                "focus",
+            )
+        if (prop, SH.uniqueLang, Literal(True)) in g:
+            check(
+                f"SELECT ?focus ?_lang WHERE {{ {targets} ?focus {sparql_path} ?_v "
+                f'FILTER(isLiteral(?_v) && LANG(?_v) != "") BIND(LCASE(LANG(?_v)) AS ?_lang) }} '
+                f"GROUP BY ?focus ?_lang HAVING (COUNT(DISTINCT ?_v) > 1)",
+                [("", None, SH.uniqueLang)],
+                "lang",
+            )
+        for qualified in g.objects(prop, SH.qualifiedValueShape):
+            test = compiler.conforms(qualified, "?_v")
+            for count in g.objects(prop, SH.qualifiedMinCount):
+                n = int(count)
+                if n == 1:
+                    check(
+                        f"SELECT ?focus WHERE {{ {targets} FILTER NOT EXISTS "
+                        f"{{ ?focus {sparql_path} ?_v FILTER({test}) }} }}",
+                        [("", None, SH.qualifiedMinCount)],
+                        "focus",
+                    )
+                elif n > 1:
+                    check(
+                        f"SELECT ?focus WHERE {{ {targets} OPTIONAL {{ ?focus {sparql_path} ?_v "
+                        f"FILTER({test}) }} }} GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) < {n})",
+                        [("", None, SH.qualifiedMinCount)],
+                        "focus",
+                    )
+            for count in g.objects(prop, SH.qualifiedMaxCount):
+                check(
+                    f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v FILTER({test}) }} "
+                    f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) > {int(count)})",
+                    [("", None, SH.qualifiedMaxCount)],
+                    "focus",
+                )
+        return checks
+
+    # --- running ------------------------------------------------------------------------
+
+    def run(self, engine: Engine) -> list[Result]:
+        """All results of the compiled shapes on the engine's union graph."""
+        results: list[Result] = []
+        for check in self.checks:
+            results += self._run(check, engine)
+        return sorted(set(results))
+
+    def _run(self, check: _Check, engine: Engine) -> Iterable[Result]:
+        answer = engine.query(check.sparql)
+        index = {name: i for i, name in enumerate(answer.vars)}
+        shape = str(check.shape) if isinstance(check.shape, URIRef) else f"_:{check.shape}"
+        for row in answer.rows:
+            focus = row[index["focus"]]
+            if check.kind != "value":
+                component = check.components[0][2]
+                yield self._result(check, shape, focus, None, component)
+                continue
+            value = row[index["value"]]
+            for column, datatype, component in check.components:
+                flag = row[index[column[1:]]]
+                if flag is not None and flag.toPython() is True:
+                    continue
+                if datatype is not None and not _rdflib_rejects(value, datatype):
+                    continue  # Oxigraph doubted the lexical form; rdflib (pySHACL's judge) accepts it
+                yield self._result(check, shape, focus, value, component)
+
+    def _result(
+        self, check: _Check, shape: str, focus: Node, value: Node | None, component: Node
+    ) -> Result:
+        return Result(
+            focus=str(focus),
+            path=check.path,
+            shape=shape,
+            severity=check.severity,
+            value=None if value is None else str(value),
+            message=check.message or f"{_COMPONENT.get(component, 'constraint')} not met",
+            component=_COMPONENT.get(component, str(component)),
+        )
+
+
+def _rdflib_rejects(value: Node, datatype: Node) -> bool:
+    """pySHACL's sh:datatype judgement of one value (rdflib's typed-literal parsing)."""
+    if not isinstance(value, Literal) or value.datatype != datatype:
+        return True
+    if value.ill_typed is True:
+        return True
+    python = value.value
+    expected = {
+        XSD.integer: int,
+        XSD.decimal: object,
+        XSD.boolean: bool,
+        XSD.float: float,
+    }.get(datatype)
+    if datatype == XSD.date:
+        import datetime
+
+        return not isinstance(python, datetime.date)
+    if expected is None or expected is object:
+        return python is None
+    return not isinstance(python, expected)
+
+
+def has_subclass_statements(engine: Engine) -> bool:
+    """Whether class targets must follow rdfs:subClassOf (only when the data states any)."""
+    return bool(
+        engine.query("ASK { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }").boolean
+    )
+
+
+def validate(engine: Engine, shapes: Graph) -> Outcome:
+    """Validate the union graph of ``engine`` against ``shapes``: compiled queries, plus pySHACL
+    for the shapes that could not be compiled (their names are in ``Outcome.fallback_shapes``)."""
+    validator = FastValidator(shapes, subclasses=has_subclass_statements(engine))
+    outcome = Outcome(results=validator.run(engine), queries=len(validator.checks))
+    if validator.fallback:
+        outcome.fallback_shapes = sorted(str(s) for s in validator.fallback)
+        outcome.results = sorted(
+            set(outcome.results) | set(_pyshacl_rest(engine, shapes, validator))
+        )
+    return outcome
+
+
+def _pyshacl_rest(engine: Engine, shapes: Graph, validator: FastValidator) -> list[Result]:
+    """pySHACL for the shapes we could not compile: the others lose their targets."""
+    import pyshacl
+
+    from .engine import to_rdflib_graph
+
+    rest = Graph()
+    for triple in shapes:
+        rest.add(triple)
+    fallback = set(validator.fallback)
+    for shape in set(shapes.subjects(SH.targetClass, None)) - fallback:
+        rest.remove((shape, SH.targetClass, None))
+    for kind in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+        for shape in set(shapes.subjects(kind, None)) - fallback:
+            rest.remove((shape, kind, None))
+    _conforms, report, _text = pyshacl.validate(
+        to_rdflib_graph(engine), shacl_graph=rest, inference="none", advanced=False
+    )
+    return list(results_of_report(report, shapes))
+
+
+def results_of_report(report: Graph, shapes: Graph | None = None) -> Iterator[Result]:
+    """The top-level results of a pySHACL report graph (not the nested sh:detail ones)."""
+    for result in report.objects(None, SH.result):
+        severity = report.value(result, SH.resultSeverity)
+        shape = report.value(result, SH.sourceShape)
+        message = report.value(result, SH.resultMessage)
+        component = report.value(result, SH.sourceConstraintComponent)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        yield Result(
+            focus=str(report.value(result, SH.focusNode)),
+            path=result_path(
+                shapes
+                if shapes is not None and path is not None and (path, None, None) in shapes
+                else report,
+                path,
+            ),
+            shape=str(shape) if isinstance(shape, URIRef) else f"_:{shape}",
+            severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+            value=None if value is None else str(value),
+            message=str(message) if message is not None else "constraint not met",
+            component=str(component).rsplit("#", 1)[-1] if component is not None else "",
+        )

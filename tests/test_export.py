@@ -1,0 +1,260 @@
+"""The distribution: every format carries the same graph, readably and deterministically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from citygraph import export
+
+RDF_FILES = {
+    "citygraph.ttl": ("turtle", ox.RdfFormat.TURTLE),
+    "citygraph.nt": ("nt", ox.RdfFormat.N_TRIPLES),
+    "citygraph.jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+    "citygraph.rdf": ("xml", ox.RdfFormat.RDF_XML),
+}
+QUAD_FILES = {
+    "citygraph.nq": ("nquads", ox.RdfFormat.N_QUADS),
+    "citygraph.trig": ("trig", ox.RdfFormat.TRIG),
+}
+
+
+@pytest.fixture(scope="module")
+def dist(kg, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dist")
+    export.write_distribution(kg, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def turtle_graph(dist) -> Graph:
+    return Graph().parse(dist / "citygraph.ttl", format="turtle")
+
+
+def _oxigraph_graph(path: Path, fmt: ox.RdfFormat) -> Graph:
+    """The file parsed by pyoxigraph, as an rdflib graph (union of its graphs)."""
+    nt = ox.serialize(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=str(path), format=fmt)),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    return Graph().parse(data=nt, format="nt")
+
+
+def test_distribution_has_every_file(dist):
+    names = sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file())
+    assert names == sorted([
+        "SHA256SUMS", "catalog.ttl", "citygraph.jsonld", "citygraph.nq", "citygraph.nt",
+        "citygraph.rdf", "citygraph.trig", "citygraph.ttl", "context.jsonld",
+        "csv/cities.csv", "csv/csv-metadata.json", "csv/events.csv", "csv/memberships.csv",
+        "csv/organizations.csv", "csv/reported_sizes.csv", "csv/sources.csv",
+    ])
+
+
+@pytest.mark.parametrize("name", sorted(RDF_FILES))
+def test_triple_files_agree_between_parsers_and_with_turtle(dist, turtle_graph, name):
+    """Each file read by rdflib and by pyoxigraph gives the same graph, and that graph is the
+    Turtle export's."""
+    rdflib_format, ox_format = RDF_FILES[name]
+    by_rdflib = Graph().parse(dist / name, format=rdflib_format)
+    by_oxigraph = _oxigraph_graph(dist / name, ox_format)
+    assert len(by_rdflib) == len(turtle_graph) > 1000
+    assert isomorphic(by_rdflib, by_oxigraph)
+    assert isomorphic(by_rdflib, turtle_graph)
+
+
+@pytest.mark.parametrize("name", sorted(QUAD_FILES))
+def test_quad_files_agree_between_parsers(dist, turtle_graph, name):
+    rdflib_format, ox_format = QUAD_FILES[name]
+    dataset = Dataset()
+    dataset.parse(dist / name, format=rdflib_format)
+    by_rdflib = {(s, p, o, str(g)) for s, p, o, g in dataset.quads((None, None, None, None))
+                 if str(g) != str(dataset.default_graph.identifier)}
+    by_oxigraph = {
+        (str(q.subject.value), str(q.predicate.value), str(q.object), str(q.graph_name.value))
+        for q in ox.parse(path=str(dist / name), format=ox_format)
+        if isinstance(q.graph_name, ox.NamedNode)
+    }
+    assert len(by_rdflib) == len(by_oxigraph)
+    # the union of the named graphs is exactly the Turtle export
+    union = Graph()
+    for s, p, o, _ in by_rdflib:
+        union.add((s, p, o))
+    assert isomorphic(union, turtle_graph)
+
+
+def test_quad_exports_say_where_each_graph_comes_from(dist):
+    """vocabulary.md: each source's named graph has prov:wasDerivedFrom -> that source."""
+    dataset = Dataset()
+    dataset.parse(dist / "citygraph.trig", format="trig")
+    graph = URIRef("https://w3id.org/citygraph/graph/marseille-reseaux-de-villes")
+    source = URIRef("https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes")
+    assert (graph, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), source) in dataset
+    assert len(list(dataset.graph(graph).triples((None, None, None)))) > 100
+
+
+def test_no_blank_nodes_anywhere(dist):
+    for name in [*RDF_FILES, *QUAD_FILES, "catalog.ttl"]:
+        fmt = {**RDF_FILES, **QUAD_FILES}.get(name, ("", ox.RdfFormat.TURTLE))[1]
+        for q in ox.parse(path=str(dist / name), format=fmt):
+            for term in (q.subject, q.object):
+                assert not isinstance(term, ox.BlankNode), f"{name}: blank node in {q}"
+
+
+def test_ntriples_and_nquads_are_sorted_lines(dist):
+    for name in ("citygraph.nt", "citygraph.nq"):
+        lines = (dist / name).read_bytes().decode("utf-8").splitlines()
+        assert lines == sorted(lines)
+        assert len(lines) == len(set(lines))
+
+
+def test_turtle_is_readable(dist):
+    text = (dist / "citygraph.ttl").read_text(encoding="utf-8")
+    declared = re.findall(r"^@prefix (\w+): ", text, re.M)
+    body = text.split("\n\n", 1)[1]
+    # every declared prefix is used, and the ones we expect are there
+    for name in declared:
+        assert re.search(rf"(?<![\w.:/#-]){name}:", body), f"prefix {name} declared, unused"
+    assert {"org", "schema", "skos", "dcterms", "cg", "id", "membership"} <= set(declared)
+    assert "xsd" in declared  # foundingDate "1951"^^xsd:gYear
+    # subjects in order, each once; rdf:type first and labels next
+    subjects = re.findall(r"^(\S+) ", body, re.M)
+    assert len(subjects) == len(set(subjects))
+    marseille = re.search(r"^id:marseille a (.*?) \.\n", body, re.M | re.S).group(0)
+    predicates = re.findall(r"^\t(\S+) ", marseille, re.M)
+    assert predicates[0] == "rdfs:label"
+    assert predicates[-1] == "dcterms:source"
+    assert "\\/" not in body  # names that would need escaping are written as full IRIs
+
+
+def test_subjects_sorted_by_iri(turtle_graph, dist):
+    body = (dist / "citygraph.nt").read_text(encoding="utf-8")
+    expected = sorted({line.split(" ", 1)[0][1:-1] for line in body.splitlines()})
+    turtle_text = (dist / "citygraph.ttl").read_text(encoding="utf-8")
+    seen = []
+    for token in re.findall(r"^(\S+) ", turtle_text.split("\n\n", 1)[1], re.M):
+        if token.startswith("<"):
+            seen.append(token[1:-1])
+        else:
+            prefix, local = token.split(":", 1)
+            seen.append(export.CANDIDATE_PREFIXES[prefix] + local)
+    assert seen == expected
+
+
+def test_jsonld_reads_like_json_and_expands_back_with_pyld(dist, turtle_graph):
+    pyld = pytest.importorskip("pyld")
+    document = json.loads((dist / "citygraph.jsonld").read_text(encoding="utf-8"))
+    nodes = {n["@id"]: n for n in document["@graph"]}
+    # the names a web developer reads (docs/model.md; AIMF founded 1979 per the Marseille page)
+    marseille = nodes["id:marseille"]
+    assert "id:eurocities" in marseille["memberOf"]
+    assert marseille["label"]["fr"] == "Marseille"
+    assert "City" in marseille["@type"]
+    assert {"@value": "1979", "@type": "xsd:gYear"} in _as_list(nodes["id:aimf"]["foundingDate"])
+    nquads = pyld.jsonld.to_rdf(document, {"format": "application/n-quads"})
+    assert isomorphic(Graph().parse(data=nquads, format="nt"), turtle_graph)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_shipped_context_is_the_one_in_the_jsonld(dist):
+    context = json.loads((dist / "context.jsonld").read_text(encoding="utf-8"))
+    document = json.loads((dist / "citygraph.jsonld").read_text(encoding="utf-8"))
+    assert context["@context"] == document["@context"]
+    assert context["@context"]["memberOf"] == {"@id": "org:memberOf", "@type": "@id"}
+    assert context["@context"]["foundingDate"] == "schema:foundingDate"
+
+
+def test_every_predicate_of_the_data_has_a_context_term(turtle_graph):
+    """A web developer never meets a full IRI as a key for our data's own properties."""
+    compactor = export._Compactor(export.context_document()["@context"])
+    missing = sorted({str(p) for p in turtle_graph.predicates()
+                      if str(p) not in compactor.properties
+                      and str(p) != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"})
+    assert missing == []
+
+
+def test_checksums_cover_every_file(dist):
+    lines = (dist / "SHA256SUMS").read_text(encoding="ascii").splitlines()
+    listed = {}
+    for line in lines:
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    files = {p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()}
+    assert set(listed) == files - {"SHA256SUMS"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+
+
+def test_csv_tables(dist):
+    """Marseille is a member of EUROCITIES according to the Marseille page (its entry
+    "EUROCITES"): one row, with the membership node, the default role and that source."""
+    import csv
+
+    rows = list(csv.DictReader((dist / "csv/memberships.csv").open(encoding="utf-8")))
+    wanted = [r for r in rows if r["member"].endswith("/id/marseille")
+              and r["organization"].endswith("/id/eurocities")
+              and r["source"].endswith("/source/marseille-reseaux-de-villes")]
+    assert wanted == [{
+        "member": "https://w3id.org/citygraph/id/marseille",
+        "organization": "https://w3id.org/citygraph/id/eurocities",
+        "membership": "https://w3id.org/citygraph/id/membership/marseille--eurocities",
+        "role": "https://w3id.org/citygraph/id/role/member",
+        "begin": "",
+        "end": "",
+        "source": "https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes",
+    }]
+    cities = list(csv.DictReader((dist / "csv/cities.csv").open(encoding="utf-8")))
+    marseille = [r for r in cities if r["id"].endswith("/id/marseille")]
+    assert marseille and all(r["country"] == "FR" for r in marseille)
+
+
+def test_csvw_metadata_describes_every_column(dist):
+    import csv
+
+    metadata = json.loads((dist / "csv/csv-metadata.json").read_text(encoding="utf-8"))
+    assert metadata["@context"] == "http://www.w3.org/ns/csvw"
+    assert {t["url"] for t in metadata["tables"]} == {f"{t}.csv" for t in export.TABLE_NAMES}
+    for table in metadata["tables"]:
+        header = next(csv.reader((dist / "csv" / table["url"]).open(encoding="utf-8")))
+        columns = table["tableSchema"]["columns"]
+        assert [c["name"] for c in columns] == header
+        assert all(c["dc:description"] for c in columns)
+
+
+def test_unknown_format_lists_the_known_ones(kg):
+    from citygraph.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        export.render(kg, "yaml")
+    assert str(caught.value) == (
+        "unknown format 'yaml': use one of turtle, ntriples, nquads, trig, jsonld, rdfxml, csv"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_failed_build_leaves_previous_files_intact(kg, tmp_path, monkeypatch):
+    from citygraph.atomic import staged_folder
+
+    target = tmp_path / "dist"
+    with staged_folder(target) as stage:
+        export.write_distribution(kg, stage)
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+
+    def broken(snapshot):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(export.RENDERERS, "rdfxml", broken)  # fails after ttl, nt, nq, trig...
+    with pytest.raises(RuntimeError), staged_folder(target) as stage:
+        export.write_distribution(kg, stage)
+    after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left behind
