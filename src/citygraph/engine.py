@@ -148,7 +148,14 @@ class Engine(Protocol):
 
 
 class OxigraphEngine:
-    """pyoxigraph's store. Queries see the union of all named graphs as their default graph."""
+    """pyoxigraph's store, in memory or on disk.
+
+    Statements live in the named graphs of their sources. The store's default graph holds their
+    union, kept up to date on every load, because SPARQL's default graph must be an RDF *merge*
+    (a triple stated by two sources is one triple): Oxigraph's own union mode would return it twice
+    and inflate every count. Queries therefore run on the default graph; ``GRAPH ?g`` still sees
+    each source's claims.
+    """
 
     name = "oxigraph"
 
@@ -158,53 +165,65 @@ class OxigraphEngine:
 
     def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
         fmt = fmt or format_of(path)
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         with open(path, "rb") as handle:
-            self._load(handle, fmt, target, str(path))
+            self._load(handle, fmt, graph, str(path))
 
     def load_data(
         self, data: bytes | str, fmt: str, graph: str | None = None, name: str = "<input>"
     ) -> None:
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        self._load(data, fmt, target, name)
+        self._load(data, fmt, graph, name)
 
-    def _load(self, source: Any, fmt: str, target: Any, name: str) -> None:
-        quad_format = fmt in ("trig", "nquads")
+    def _load(self, source: Any, fmt: str, graph: str | None, name: str) -> None:
         try:
-            if quad_format:
+            if fmt in ("trig", "nquads"):
                 self.store.load(source, FORMATS[fmt])
             else:
+                target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
                 self.store.load(source, FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(
                 _located(name, str(exc)),
                 hint=f"fix the {fmt} syntax at that place and run the command again",
             ) from None
+        self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
 
-    def bulk_load(self, path: Path, fmt: str | None = None) -> None:
-        """Fast load of a large trusted file: no transaction, lower memory."""
+    def _merge_into_union(self, graph: str | None) -> None:
+        where = f"GRAPH <{graph}>" if graph else "GRAPH ?g"
+        self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ {where} {{ ?s ?p ?o }} }}")
+
+    def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
+        """Fast load of a large trusted file (no transaction, lower memory), then the union."""
         fmt = fmt or format_of(path)
         try:
-            self.store.bulk_load(path=str(path), format=FORMATS[fmt])
+            if fmt in ("trig", "nquads"):
+                self.store.bulk_load(path=str(path), format=FORMATS[fmt])
+            else:
+                target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+                self.store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(_located(str(path), str(exc))) from None
+        self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
 
     def add(self, quads: Iterable[Quad]) -> None:
-        self.store.extend(
+        converted = [
             ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
             for s, p, o, g in quads
+        ]
+        self.store.extend(converted)
+        self.store.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in converted
         )
 
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
+        """The statements of one named graph, or of every named graph (``"*"``)."""
         if graph == "*":
-            found = self.store.quads_for_pattern(None, None, None, None)
+            names = list(self.store.named_graphs())
         else:
-            found = self.store.quads_for_pattern(
-                None, None, None, ox.NamedNode(graph) if graph else ox.DefaultGraph()
-            )
-        for q in found:
-            yield (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object),
-                   to_rdflib(q.graph_name))
+            names = [ox.NamedNode(graph) if graph else ox.DefaultGraph()]
+        for name in names:
+            for q in self.store.quads_for_pattern(None, None, None, name):
+                yield (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object),
+                       to_rdflib(q.graph_name))
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -212,7 +231,7 @@ class OxigraphEngine:
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
-            answer = self.store.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+            answer = self.store.query(sparql, substitutions=subs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -228,18 +247,28 @@ class OxigraphEngine:
         return QueryResult("construct", triples=triples)  # type: ignore[arg-type]
 
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
-        if fmt in ("trig", "nquads"):
-            return self.store.dump(format=FORMATS[fmt])
-        if graph == "*":
-            union = ox.Store()
-            union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-                         for q in self.store)
-            return union.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        return self.store.dump(format=FORMATS[fmt], from_graph=target)
+        """Triple formats: one graph, or the union (``"*"``). Quad formats: the named graphs."""
+        if fmt == "nquads":
+            return self._named_nquads()
+        if fmt == "trig":
+            named = ox.Store()
+            named.load(self._named_nquads(), ox.RdfFormat.N_QUADS)
+            return named.dump(format=ox.RdfFormat.TRIG)
+        if graph == "*" or graph is None:
+            return self.store.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
+        return self.store.dump(format=FORMATS[fmt], from_graph=ox.NamedNode(graph))
+
+    def _named_nquads(self) -> bytes:
+        parts = []
+        for name in sorted(self.store.named_graphs(), key=str):
+            lines = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+            parts.append(lines.replace(b" .\n", f" {name} .\n".encode()))
+        return b"".join(parts)
 
     def __len__(self) -> int:
-        return len(self.store)
+        """The number of statements in the named graphs (a triple stated twice counts twice)."""
+        answer = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(answer))["n"].value)
 
 
 class RdflibEngine:
