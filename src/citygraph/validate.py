@@ -195,7 +195,10 @@ def run_shacl(kg: KnowledgeGraph, shapes: Path | None = None) -> tuple[list[Find
         data, shacl_graph=shapes_graph(shapes), inference="none", advanced=False, meta_shacl=False
     )
     findings = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested sh:detail results (from sh:node) explain them.
+    top = [r for report in results.subjects(RDF.type, SH.ValidationReport)
+           for r in results.objects(report, SH.result)]
+    for result in top:
         severity = results.value(result, SH.resultSeverity)
         message = results.value(result, SH.resultMessage)
         shape = results.value(result, SH.sourceShape)
