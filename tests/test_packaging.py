@@ -1,0 +1,51 @@
+"""`pip install .` then `citygraph build` works from any folder: the ontology, the data and the
+queries travel inside the wheel (issue 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(wheels)],
+        check=True,
+    )
+    (wheel,) = wheels.glob("citygraph-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "citygraph/_resources/ontology/shapes.ttl" in names
+    assert "citygraph/_resources/data/marseille-reseaux-de-villes/cities.ttl" in names
+    assert any(n.startswith("citygraph/_resources/queries/qc/") for n in names)
+
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True
+    )
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--no-build-isolation",
+         str(wheel)],
+        check=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [str(venv / "bin" / "citygraph"), "build"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "dist" / "citygraph.ttl").stat().st_size > 10_000
+    # the installed copy, not the checkout, was used
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c",
+         "from citygraph import resources; print(resources.data_dir())"],
+        cwd=elsewhere, capture_output=True, text=True, check=True,
+    ).stdout
+    assert "_resources" in where
