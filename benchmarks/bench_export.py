@@ -34,11 +34,22 @@ from citygraph import export  # noqa: E402
 from citygraph.engine import OxigraphEngine  # noqa: E402
 from citygraph.graph import KnowledgeGraph  # noqa: E402
 
-RDFLIB = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig",
-          "jsonld": "json-ld", "rdfxml": "xml"}
-OXIGRAPH = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-            "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-            "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+RDFLIB = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "nquads": "nquads",
+    "trig": "trig",
+    "jsonld": "json-ld",
+    "rdfxml": "xml",
+}
+OXIGRAPH = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
 
 
 def timed(fn):  # noqa: ANN001, ANN201 - a tiny helper
@@ -51,38 +62,60 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="M", choices=("S", "M", "L"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip-rdflib", nargs="*", default=[], metavar="FORMAT",
-                        help="formats not to time with rdflib (it is slow)")
+    parser.add_argument(
+        "--skip-rdflib",
+        nargs="*",
+        default=[],
+        metavar="FORMAT",
+        help="formats not to time with rdflib (it is slow)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "synthetic.nq"
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--size",
-                        args.size, "--seed", str(args.seed), "--no-violations", "-o", str(data)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "generate.py"),
+                "--size",
+                args.size,
+                "--seed",
+                str(args.seed),
+                "--no-violations",
+                "-o",
+                str(data),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
         engine = OxigraphEngine()
         seconds, _ = timed(lambda: engine.bulk_load(data))
         kg = KnowledgeGraph(engine)
         print(f"size {args.size}: {len(kg)} quads; oxigraph load {seconds:.2f} s")
         snap_s, snapshot = timed(lambda: export.Snapshot.of(kg))
-        print(f"citygraph snapshot (sorted canonical lines, once per build): {snap_s:.2f} s, "
-              f"{len(snapshot.triples)} distinct triples")
+        print(
+            f"citygraph snapshot (sorted canonical lines, once per build): {snap_s:.2f} s, "
+            f"{len(snapshot.triples)} distinct triples"
+        )
 
         dataset = Dataset()
         seconds, _ = timed(lambda: dataset.parse(str(data), format="nquads"))
         union = Graph()
-        for triple in dataset.triples((None, None, None)):
-            union.add(triple)
-        print(f"rdflib load {seconds:.2f} s")
+        for s, p, o, _ in dataset.quads((None, None, None, None)):
+            union.add((s, p, o))
+        print(f"rdflib load {seconds:.2f} s; union graph {len(union)} triples")
 
         union_store = ox.Store()
-        union_store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-                           for q in engine.store)
+        union_store.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in engine.store
+        )
 
         print()
-        print(f"{'format':<10}{'rdflib s':>10}{'oxigraph s':>12}{'citygraph s':>13}"
-              f"{'(+snapshot)':>13}{'citygraph bytes':>17}")
+        print(
+            f"{'format':<10}{'rdflib s':>10}{'oxigraph s':>12}{'citygraph s':>13}"
+            f"{'(+snapshot)':>13}{'citygraph bytes':>17}"
+        )
         for fmt in export.RDF_FORMATS:
             if fmt in args.skip_rdflib:
                 rdflib_s = float("nan")
@@ -92,14 +125,19 @@ def main() -> int:
             if fmt in ("nquads", "trig"):
                 ox_s, _ = timed(lambda f=fmt: engine.store.dump(format=OXIGRAPH[f]))
             else:
-                ox_s, _ = timed(lambda f=fmt: union_store.dump(format=OXIGRAPH[f],
-                                                              from_graph=ox.DefaultGraph()))
+                ox_s, _ = timed(
+                    lambda f=fmt: union_store.dump(format=OXIGRAPH[f], from_graph=ox.DefaultGraph())
+                )
             ours_s, ours = timed(lambda f=fmt: export.RENDERERS[f](snapshot))
-            print(f"{fmt:<10}{rdflib_s:>10.2f}{ox_s:>12.2f}{ours_s:>13.2f}"
-                  f"{ours_s + snap_s:>13.2f}{len(ours):>17,}")
+            print(
+                f"{fmt:<10}{rdflib_s:>10.2f}{ox_s:>12.2f}{ours_s:>13.2f}"
+                f"{ours_s + snap_s:>13.2f}{len(ours):>17,}"
+            )
         csv_s, files = timed(lambda: export.csv_files(kg))
-        print(f"{'csv':<10}{'-':>10}{'-':>12}{csv_s:>13.2f}{'':>13}"
-              f"{sum(len(v) for v in files.values()):>17,}")
+        print(
+            f"{'csv':<10}{'-':>10}{'-':>12}{csv_s:>13.2f}{'':>13}"
+            f"{sum(len(v) for v in files.values()):>17,}"
+        )
     return 0
 
 

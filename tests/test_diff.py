@@ -18,11 +18,14 @@ id:marseille schema:addressCountry "FR" .
 """
 # NEW: EUROCITIES founded 1991 instead of 1986 (the other claim of the sources), seat unchanged,
 # Marseille unchanged, Lyon added.
-NEW = """<https://w3id.org/citygraph/id/eurocities> <https://schema.org/foundingDate> "1991"^^<http://www.w3.org/2001/XMLSchema#gYear> .
-<https://w3id.org/citygraph/id/eurocities> <https://schema.org/location> <https://w3id.org/citygraph/id/brussels> .
-<https://w3id.org/citygraph/id/marseille> <https://schema.org/addressCountry> "FR" .
-<https://w3id.org/citygraph/id/lyon> <https://schema.org/addressCountry> "FR" .
-"""
+_E = "<https://w3id.org/citygraph/id/"
+_S = "<https://schema.org/"
+NEW = (
+    f'{_E}eurocities> {_S}foundingDate> "1991"^^<http://www.w3.org/2001/XMLSchema#gYear> .\n'
+    f"{_E}eurocities> {_S}location> {_E}brussels> .\n"
+    f'{_E}marseille> {_S}addressCountry> "FR" .\n'
+    f'{_E}lyon> {_S}addressCountry> "FR" .\n'
+)
 
 
 @pytest.fixture
@@ -59,7 +62,9 @@ def test_json_report(files, capsys):
     assert document["added"] == 2 and document["removed"] == 1
     assert document["entities"][1] == {
         "entity": "https://w3id.org/citygraph/id/lyon",
-        "added": ['<https://w3id.org/citygraph/id/lyon> <https://schema.org/addressCountry> "FR" .'],
+        "added": [
+            '<https://w3id.org/citygraph/id/lyon> <https://schema.org/addressCountry> "FR" .'
+        ],
         "removed": [],
     }
 
@@ -75,7 +80,7 @@ def test_same_graph_in_two_formats_has_no_difference(kg, tmp_path):
 
 def test_quad_files_compare_sources(tmp_path):
     """The same triple moved from one source's graph to another's is a change for two quad files."""
-    triple = "<https://w3id.org/citygraph/id/a> <https://schema.org/name> \"A\""
+    triple = '<https://w3id.org/citygraph/id/a> <https://schema.org/name> "A"'
     old, new = tmp_path / "old.nq", tmp_path / "new.nq"
     old.write_text(f"{triple} <https://w3id.org/citygraph/graph/s1> .\n", encoding="utf-8")
     new.write_text(f"{triple} <https://w3id.org/citygraph/graph/s2> .\n", encoding="utf-8")
@@ -96,4 +101,5 @@ def test_not_rdf_names_the_file_and_the_error(files, tmp_path, capsys):
 def test_missing_file(files, tmp_path, capsys):
     assert main(["diff", str(tmp_path / "nope.ttl"), str(files[1])]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (
-        f"citygraph diff: {tmp_path / 'nope.ttl'}: no such file")
+        f"citygraph diff: {tmp_path / 'nope.ttl'}: no such file"
+    )

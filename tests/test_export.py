@@ -49,12 +49,26 @@ def _oxigraph_graph(path: Path, fmt: ox.RdfFormat) -> Graph:
 
 def test_distribution_has_every_file(dist):
     names = sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file())
-    assert names == sorted([
-        "SHA256SUMS", "catalog.ttl", "citygraph.jsonld", "citygraph.nq", "citygraph.nt",
-        "citygraph.rdf", "citygraph.trig", "citygraph.ttl", "context.jsonld",
-        "csv/cities.csv", "csv/csv-metadata.json", "csv/events.csv", "csv/memberships.csv",
-        "csv/organizations.csv", "csv/reported_sizes.csv", "csv/sources.csv",
-    ])
+    assert names == sorted(
+        [
+            "SHA256SUMS",
+            "catalog.ttl",
+            "citygraph.jsonld",
+            "citygraph.nq",
+            "citygraph.nt",
+            "citygraph.rdf",
+            "citygraph.trig",
+            "citygraph.ttl",
+            "context.jsonld",
+            "csv/cities.csv",
+            "csv/csv-metadata.json",
+            "csv/events.csv",
+            "csv/memberships.csv",
+            "csv/organizations.csv",
+            "csv/reported_sizes.csv",
+            "csv/sources.csv",
+        ]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RDF_FILES))
@@ -74,8 +88,11 @@ def test_quad_files_agree_between_parsers(dist, turtle_graph, name):
     rdflib_format, ox_format = QUAD_FILES[name]
     dataset = Dataset()
     dataset.parse(dist / name, format=rdflib_format)
-    by_rdflib = {(s, p, o, str(g)) for s, p, o, g in dataset.quads((None, None, None, None))
-                 if str(g) != str(dataset.default_graph.identifier)}
+    by_rdflib = {
+        (s, p, o, str(g))
+        for s, p, o, g in dataset.quads((None, None, None, None))
+        if str(g) != str(dataset.default_graph.identifier)
+    }
     by_oxigraph = {
         (str(q.subject.value), str(q.predicate.value), str(q.object), str(q.graph_name.value))
         for q in ox.parse(path=str(dist / name), format=ox_format)
@@ -176,9 +193,14 @@ def test_shipped_context_is_the_one_in_the_jsonld(dist):
 def test_every_predicate_of_the_data_has_a_context_term(turtle_graph):
     """A web developer never meets a full IRI as a key for our data's own properties."""
     compactor = export._Compactor(export.context_document()["@context"])
-    missing = sorted({str(p) for p in turtle_graph.predicates()
-                      if str(p) not in compactor.properties
-                      and str(p) != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"})
+    missing = sorted(
+        {
+            str(p)
+            for p in turtle_graph.predicates()
+            if str(p) not in compactor.properties
+            and str(p) != "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+        }
+    )
     assert missing == []
 
 
@@ -200,21 +222,37 @@ def test_csv_tables(dist):
     import csv
 
     rows = list(csv.DictReader((dist / "csv/memberships.csv").open(encoding="utf-8")))
-    wanted = [r for r in rows if r["member"].endswith("/id/marseille")
-              and r["organization"].endswith("/id/eurocities")
-              and r["source"].endswith("/source/marseille-reseaux-de-villes")]
-    assert wanted == [{
-        "member": "https://w3id.org/citygraph/id/marseille",
-        "organization": "https://w3id.org/citygraph/id/eurocities",
-        "membership": "https://w3id.org/citygraph/id/membership/marseille--eurocities",
-        "role": "https://w3id.org/citygraph/id/role/member",
-        "begin": "",
-        "end": "",
-        "source": "https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes",
-    }]
+    wanted = [
+        r
+        for r in rows
+        if r["member"].endswith("/id/marseille")
+        and r["organization"].endswith("/id/eurocities")
+        and r["source"].endswith("/source/marseille-reseaux-de-villes")
+    ]
+    assert wanted == [
+        {
+            "member": "https://w3id.org/citygraph/id/marseille",
+            "organization": "https://w3id.org/citygraph/id/eurocities",
+            "membership": "https://w3id.org/citygraph/id/membership/marseille--eurocities",
+            "role": "https://w3id.org/citygraph/id/role/member",
+            "begin": "",
+            "end": "",
+            "source": "https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes",
+        }
+    ]
+    # One row per source: the Marseille page names it and gives its country, the "public code
+    # files" source its Wikidata and GeoNames identifiers (vocabulary.md: wd:Q23482, 2995469).
     cities = list(csv.DictReader((dist / "csv/cities.csv").open(encoding="utf-8")))
-    marseille = [r for r in cities if r["id"].endswith("/id/marseille")]
-    assert marseille and all(r["country"] == "FR" for r in marseille)
+    by_source = {
+        r["source"].rsplit("/", 1)[1]: r
+        for r in cities
+        if r["id"] == "https://w3id.org/citygraph/id/marseille"
+    }
+    page = by_source["marseille-reseaux-de-villes"]
+    assert (page["label_fr"], page["label_en"], page["country"]) == ("Marseille", "Marseille", "FR")
+    assert by_source["public-code-files-identifiers"]["same_as"] == (
+        "http://www.wikidata.org/entity/Q23482|https://sws.geonames.org/2995469/"
+    )
 
 
 def test_csvw_metadata_describes_every_column(dist):
@@ -258,3 +296,11 @@ def test_failed_build_leaves_previous_files_intact(kg, tmp_path, monkeypatch):
     after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left behind
+
+
+def test_both_engines_write_the_same_bytes(dist, kg_rdflib, tmp_path):
+    """The reference engine (rdflib) gives byte-identical RDF files: the writers depend on the
+    graph only, never on the store that held it."""
+    export.write_distribution(kg_rdflib, tmp_path)
+    for name in [*RDF_FILES, *QUAD_FILES, "catalog.ttl"]:
+        assert (tmp_path / name).read_bytes() == (dist / name).read_bytes(), name

@@ -36,9 +36,16 @@ def server(tmp_path_factory):
         pytest.skip("the oxigraph server (PyPI package 'oxigraph', test extra) is not installed")
     port = _free_port()
     process = subprocess.Popen(
-        [binary, "serve", "--location", str(tmp_path_factory.mktemp("store")),
-         "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "serve",
+            "--location",
+            str(tmp_path_factory.mktemp("store")),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -100,8 +107,18 @@ def test_every_catalogue_query_gives_the_same_rows_remotely(pushed, kg, name, ex
 
 def test_cli_query_with_endpoint(pushed, capsys):
     server, _ = pushed
-    code = main(["query", "networks-seated-in", "--param", "city=marseille", "--format", "csv",
-                 "--endpoint", server])
+    code = main(
+        [
+            "query",
+            "networks-seated-in",
+            "--param",
+            "city=marseille",
+            "--format",
+            "csv",
+            "--endpoint",
+            server,
+        ]
+    )
     # data/marseille-reseaux-de-villes: IPGR is the one network seated in Marseille (18 rue de
     # Pontevès, facts.md §2 IPGR)
     assert code == 0
@@ -129,7 +146,8 @@ def test_inline_values_opens_the_outer_group():
 
     text = "SELECT ?a ?t WHERE { ?a ?p ?t }"
     assert inline_values(text, {"t": Literal('x" }')}) == (
-        'SELECT ?a ?t WHERE { VALUES (?t) { ("x\\" }") }  ?a ?p ?t }')
+        'SELECT ?a ?t WHERE { VALUES (?t) { ("x\\" }") }  ?a ?p ?t }'
+    )
 
 
 # --- failures: one line each ------------------------------------------------------------------
@@ -140,8 +158,10 @@ def test_connection_refused_is_one_line(capsys):
     code = main(["query", "wikidata-links", "--endpoint", f"http://127.0.0.1:{port}"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err == (f"citygraph query: the query failed: connection refused by "
-                   f"http://127.0.0.1:{port}/query (is the server running, and on that port?)\n")
+    assert err == (
+        f"citygraph query: the query failed: connection refused by "
+        f"http://127.0.0.1:{port}/query (is the server running, and on that port?)\n"
+    )
 
 
 class _Slow(BaseHTTPRequestHandler):
@@ -179,18 +199,20 @@ def test_timeout_is_one_line(fake_server):
     endpoint = SparqlEndpoint(f"{fake_server}/query", timeout=0.5, default_graph="server")
     with pytest.raises(QueryError) as error:
         endpoint.sparql("SELECT * WHERE { ?s ?p ?o }")
-    assert str(error.value) == (f"the query failed: {fake_server}/query did not answer within "
-                                "0.5 s (timeout); raise --timeout or check the server")
+    assert str(error.value) == (
+        f"the query failed: {fake_server}/query did not answer within "
+        "0.5 s (timeout); raise --timeout or check the server"
+    )
 
 
 @pytest.mark.parametrize("fake_server", [_Failing], indirect=True)
 def test_http_error_is_one_line(fake_server, capsys):
-    code = main(["query", "wikidata-links", "--endpoint", fake_server, "--default-graph",
-                 "server"])
+    code = main(["query", "wikidata-links", "--endpoint", fake_server, "--default-graph", "server"])
     assert code == 1
     assert capsys.readouterr().err == (
         f"citygraph query: the query failed: {fake_server}/query answered HTTP 503 "
-        "Service Unavailable: store is read-only for maintenance\n")
+        "Service Unavailable: store is read-only for maintenance\n"
+    )
 
 
 @pytest.mark.parametrize("fake_server", [_Failing], indirect=True)
@@ -204,4 +226,6 @@ def test_push_http_error_is_one_line(fake_server, capsys):
 def test_endpoint_urls():
     assert endpoint_urls("http://h:7878") == ("http://h:7878/query", "http://h:7878/store")
     assert endpoint_urls("http://h:3030/ds/sparql", "http://h:3030/ds/data") == (
-        "http://h:3030/ds/sparql", "http://h:3030/ds/data")
+        "http://h:3030/ds/sparql",
+        "http://h:3030/ds/data",
+    )

@@ -56,28 +56,54 @@ IANA = "https://www.iana.org/assignments/media-types/"
 # file name -> (title, IANA media type, EU file type, description)
 _KINDS: dict[str, tuple[str, str, str, str]] = {
     ".ttl": ("Turtle", "text/turtle", "RDF_TURTLE", "the union of all sources, readable Turtle"),
-    ".nt": ("N-Triples", "application/n-triples", "RDF_N_TRIPLES",
-            "the union of all sources, one sorted triple per line"),
-    ".nq": ("N-Quads", "application/n-quads", "RDF_N_QUADS",
-            "one named graph per source, sorted lines"),
+    ".nt": (
+        "N-Triples",
+        "application/n-triples",
+        "RDF_N_TRIPLES",
+        "the union of all sources, one sorted triple per line",
+    ),
+    ".nq": (
+        "N-Quads",
+        "application/n-quads",
+        "RDF_N_QUADS",
+        "one named graph per source, sorted lines",
+    ),
     ".trig": ("TriG", "application/trig", "RDF_TRIG", "one named graph per source"),
-    ".jsonld": ("JSON-LD", "application/ld+json", "JSON_LD",
-                "the union of all sources, compacted JSON-LD"),
+    ".jsonld": (
+        "JSON-LD",
+        "application/ld+json",
+        "JSON_LD",
+        "the union of all sources, compacted JSON-LD",
+    ),
     ".rdf": ("RDF/XML", "application/rdf+xml", "RDF_XML", "the union of all sources"),
     ".csv": ("CSV", "text/csv", "CSV", "a tidy table, one row per fact and source"),
-    ".json": ("CSVW metadata", "application/csvm+json", "JSON",
-              "CSV on the Web metadata describing every column of the tables"),
+    ".json": (
+        "CSVW metadata",
+        "application/csvm+json",
+        "JSON",
+        "CSV on the Web metadata describing every column of the tables",
+    ),
 }
 _FILE_TYPE_LABELS = {
-    "RDF_TURTLE": "Turtle", "RDF_N_TRIPLES": "N-Triples", "RDF_N_QUADS": "N-Quads",
-    "RDF_TRIG": "TriG", "JSON_LD": "JSON-LD", "RDF_XML": "RDF/XML", "CSV": "CSV", "JSON": "JSON",
+    "RDF_TURTLE": "Turtle",
+    "RDF_N_TRIPLES": "N-Triples",
+    "RDF_N_QUADS": "N-Quads",
+    "RDF_TRIG": "TriG",
+    "JSON_LD": "JSON-LD",
+    "RDF_XML": "RDF/XML",
+    "CSV": "CSV",
+    "JSON": "JSON",
 }
 
 
 def _distribution_kind(name: str) -> tuple[str, str, str, str]:
     if name.endswith("context.jsonld"):
-        return ("JSON-LD context", "application/ld+json", "JSON_LD",
-                "the JSON-LD @context of citygraph.jsonld, for reuse by applications")
+        return (
+            "JSON-LD context",
+            "application/ld+json",
+            "JSON_LD",
+            "the JSON-LD @context of citygraph.jsonld, for reuse by applications",
+        )
     return _KINDS["." + name.rsplit(".", 1)[-1]]
 
 
@@ -162,8 +188,13 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((publisher_type, SKOS.prefLabel, Literal("Non-Profit Organisation", lang="en")))
     g.add((publisher_type, SKOS.inScheme, URIRef("http://purl.org/adms/publishertype/1.0")))
     g.add((URIRef("http://purl.org/adms/publishertype/1.0"), RDF.type, SKOS.ConceptScheme))
-    g.add((URIRef("http://purl.org/adms/publishertype/1.0"), DCTERMS.title,
-           Literal("Publisher type", lang="en")))
+    g.add(
+        (
+            URIRef("http://purl.org/adms/publishertype/1.0"),
+            DCTERMS.title,
+            Literal("Publisher type", lang="en"),
+        )
+    )
     g.add((CONTACT, RDF.type, VCARD.Kind))
     g.add((CONTACT, RDF.type, VCARD.Organization))
     g.add((CONTACT, VCARD.fn, Literal("citygraph contributors")))
@@ -180,8 +211,13 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((attribution, SKOS.prefLabel, Literal("Attribution", lang="en")))
     g.add((attribution, SKOS.inScheme, URIRef("http://purl.org/adms/licencetype/1.0")))
     g.add((URIRef("http://purl.org/adms/licencetype/1.0"), RDF.type, SKOS.ConceptScheme))
-    g.add((URIRef("http://purl.org/adms/licencetype/1.0"), DCTERMS.title,
-           Literal("Licence type", lang="en")))
+    g.add(
+        (
+            URIRef("http://purl.org/adms/licencetype/1.0"),
+            DCTERMS.title,
+            Literal("Licence type", lang="en"),
+        )
+    )
 
     # Controlled values.
     languages = [
@@ -201,10 +237,12 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((marseille, RDF.type, DCTERMS.Location))
     g.add((marseille, SKOS.prefLabel, Literal("Marseille", lang="fr")))
     spatial.append(marseille)
-    frequency = _concept(g, URIRef(EU + "frequency/IRREG"), "frequency", "irregular",
-                         DCTERMS.Frequency)
-    stable = _concept(g, URIRef(EU + "planned-availability/STABLE"), "planned-availability",
-                      "stable")
+    frequency = _concept(
+        g, URIRef(EU + "frequency/IRREG"), "frequency", "irregular", DCTERMS.Frequency
+    )
+    stable = _concept(
+        g, URIRef(EU + "planned-availability/STABLE"), "planned-availability", "stable"
+    )
     g.add((ONTOLOGY, RDF.type, DCTERMS.Standard))
     g.add((ONTOLOGY, DCTERMS.title, Literal("citygraph ontology", lang="en")))
     g.add((ONTOLOGY, OWL.versionIRI, URIRef(f"{ONTOLOGY}/{version}")))
@@ -212,9 +250,13 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     # Catalog.
     g.add((CATALOG, RDF.type, DCAT.Catalog))
     _both(g, CATALOG, DCTERMS.title, "Catalogue citygraph", "citygraph catalogue")
-    _both(g, CATALOG, DCTERMS.description,
-          "Catalogue des données ouvertes du projet citygraph.",
-          "Catalogue of the open data of the citygraph project.")
+    _both(
+        g,
+        CATALOG,
+        DCTERMS.description,
+        "Catalogue des données ouvertes du projet citygraph.",
+        "Catalogue of the open data of the citygraph project.",
+    )
     g.add((CATALOG, DCTERMS.publisher, PUBLISHER))
     g.add((CATALOG, DCTERMS.license, LICENSE))
     g.add((CATALOG, DCTERMS.issued, _date(FIRST_RELEASE)))
@@ -231,10 +273,17 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     d = DATASET
     g.add((d, RDF.type, DCAT.Dataset))
     g.add((d, RDF.type, VOID.Dataset))
-    _both(g, d, DCTERMS.title, "citygraph : graphe de connaissances des réseaux de villes",
-          "citygraph: a knowledge graph of city networks")
     _both(
-        g, d, DCTERMS.description,
+        g,
+        d,
+        DCTERMS.title,
+        "citygraph : graphe de connaissances des réseaux de villes",
+        "citygraph: a knowledge graph of city networks",
+    )
+    _both(
+        g,
+        d,
+        DCTERMS.description,
         "Les réseaux et associations de villes auxquels Marseille participe (CGLU, Eurocités, "
         "MedCités, AIMF, CCRE...), leurs membres, leurs instances, leurs fusions et les chartes "
         "entre villes, chaque fait rattaché au document qui l'énonce. Formats RDF, JSON-LD et CSV.",
@@ -253,6 +302,13 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((d, DCAT.landingPage, HOMEPAGE))
     g.add((d, DCTERMS.accrualPeriodicity, frequency))
     g.add((d, DCTERMS.conformsTo, ONTOLOGY))
+    # DCAT-AP puts the licence on each distribution; portals such as data.gouv.fr read it on
+    # the dataset too (the shapes are open, so both are allowed).
+    g.add((d, DCTERMS.license, LICENSE))
+    public = _concept(
+        g, URIRef(EU + "access-right/PUBLIC"), "access-right", "public", DCTERMS.RightsStatement
+    )
+    g.add((d, DCTERMS.accessRights, public))
     for lang in languages:
         g.add((d, DCTERMS.language, lang))
     for theme in themes:
@@ -304,8 +360,13 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
         media_iri = URIRef(IANA + media)
         g.add((dist, DCAT.mediaType, media_iri))
         g.add((media_iri, RDF.type, DCTERMS.MediaType))
-        format_iri = _concept(g, URIRef(f"{EU}file-type/{file_type}"), "file-type",
-                              _FILE_TYPE_LABELS[file_type], DCTERMS.MediaTypeOrExtent)
+        format_iri = _concept(
+            g,
+            URIRef(f"{EU}file-type/{file_type}"),
+            "file-type",
+            _FILE_TYPE_LABELS[file_type],
+            DCTERMS.MediaTypeOrExtent,
+        )
         g.add((dist, DCTERMS.format, format_iri))
         g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
         checksum = URIRef(f"{dist}/checksum")

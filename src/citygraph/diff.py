@@ -16,9 +16,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .engine import OxigraphEngine, format_of
+from .export import CANDIDATE_PREFIXES
 from .graph import SourceFile, read_text
 from .namespaces import GRAPH
-from .export import CANDIDATE_PREFIXES
 
 QUAD_FORMATS = ("nquads", "trig")
 
@@ -45,8 +45,10 @@ class Diff:
         return sum(len(e.removed) for e in self.entities)
 
     def summary(self) -> str:
-        return (f"{self.added} added, {self.removed} removed, "
-                f"{len(self.entities)} entities changed ({self.old} -> {self.new})")
+        return (
+            f"{self.added} added, {self.removed} removed, "
+            f"{len(self.entities)} entities changed ({self.old} -> {self.new})"
+        )
 
     def text(self) -> str:
         lines = [self.summary()]
@@ -64,8 +66,7 @@ class Diff:
             "added": self.added,
             "removed": self.removed,
             "entities": [
-                {"entity": c.entity, "added": c.added, "removed": c.removed}
-                for c in self.entities
+                {"entity": c.entity, "added": c.added, "removed": c.removed} for c in self.entities
             ],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -105,16 +106,18 @@ def _short(iri: str) -> str:
     best = ""
     for name, namespace in CANDIDATE_PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(best):
-            best, short = namespace, f"{name}:{iri[len(namespace):]}"
+            best, short = namespace, f"{name}:{iri[len(namespace) :]}"
     return short if best else iri if iri.startswith("_:") else f"<{iri}>"
 
 
 def _term(term: object) -> str:
     if isinstance(term, ox.NamedNode):
         return _short(term.value)
-    if isinstance(term, ox.Literal) and term.datatype.value.startswith(
-        "http://www.w3.org/2001/XMLSchema#"
-    ) and not term.language:
+    if (
+        isinstance(term, ox.Literal)
+        and term.datatype.value.startswith("http://www.w3.org/2001/XMLSchema#")
+        and not term.language
+    ):
         if term.datatype.value.endswith("#string"):
             return json.dumps(term.value, ensure_ascii=False)
         return f"{json.dumps(term.value, ensure_ascii=False)}^^xsd:{term.datatype.value[33:]}"

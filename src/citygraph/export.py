@@ -113,7 +113,7 @@ def check_format(fmt: str) -> str:
 class Snapshot:
     """The graph's statements as canonical N-Triples lines (no line terminator).
 
-    ``graphs`` maps each graph ("" for the default graph) to its sorted triple lines; ``triples``
+    ``graphs`` maps each graph ("" for the default graph) to its triple lines; ``triples``
     is the sorted union, which is what the triple formats (Turtle, N-Triples, JSON-LD, RDF/XML)
     and the CSV tables carry.
     """
@@ -124,11 +124,9 @@ class Snapshot:
     @classmethod
     def of(cls, kg: KnowledgeGraph) -> Snapshot:
         graphs: dict[str, list[str]] = {}
-        names = [None, *kg.engine.graphs()]
-        for name in names:
-            text = kg.engine.serialize("ntriples", name).decode("utf-8")
-            lines = sorted(set(text.splitlines()))
-            if lines:
+        for name in [None, *kg.engine.graphs()]:
+            lines = kg.engine.serialize("ntriples", name).decode("utf-8").splitlines()
+            if lines:  # a store holds each quad once: no duplicates within a graph
                 graphs[name or ""] = lines
         union: set[str] = set()
         for lines in graphs.values():
@@ -138,8 +136,9 @@ class Snapshot:
     @classmethod
     def from_ntriples(cls, text: str) -> Snapshot:
         """A default-graph-only snapshot (for the catalog, which is written from rdflib)."""
-        canonical = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES),
-                                 format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        canonical = ox.serialize(
+            ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES
+        ).decode("utf-8")
         lines = sorted(set(canonical.splitlines()))
         return cls({"": lines}, lines)
 
@@ -157,15 +156,23 @@ class Snapshot:
         """The graphs of the quad exports: the sources' graphs plus their provenance, which sits
         in the default graph. Default graph first, then named graphs in IRI order."""
         default = sorted(set(self.graphs.get("", [])) | set(self.provenance()))
+        # (the other graphs are ordered by their writer: reading order for TriG, sort for N-Quads)
         out = {"": default} if default else {}
         out.update({k: v for k, v in sorted(self.graphs.items()) if k})
         return out
 
 
-def _reading_key(line: str) -> tuple[str, int, str, str]:
+_RANK_CHAR = {p: chr(1 + r) if r < _MIDDLE else chr(40 + r - 900) for p, r in _RANK.items()}
+_MIDDLE_CHAR = chr(30)
+
+
+def _reading_key(line: str) -> str:
+    """One string per line (sorting strings is much faster than sorting tuples): the subject's
+    IRI without its "<" and ">" (so that "<a>" comes before "<a/b>"), the predicate's rank, the
+    rest of the line."""
     subject, predicate, rest = line.split(" ", 2)
-    # "<a>" must come before "<a/b>": compare the IRIs, not their closing ">"
-    return subject[1:-1], _RANK.get(predicate, _MIDDLE), predicate, rest
+    rank = _RANK_CHAR.get(predicate, _MIDDLE_CHAR)
+    return f"{subject[1:-1]}\x00{rank}{predicate} {rest}"
 
 
 def reading_order(lines: Iterable[str]) -> list[str]:
@@ -181,9 +188,17 @@ def _triples(lines: list[str]) -> Iterator[ox.Triple]:
 
 
 def _used_prefixes(body: bytes) -> dict[str, str]:
-    names = "|".join(re.escape(n) for n in CANDIDATE_PREFIXES)
-    found = set(re.findall(rb"(?<![\w.:/#-])(" + names.encode() + rb"):", body))
-    return {k: v for k, v in CANDIDATE_PREFIXES.items() if k.encode() in found}
+    """The candidate prefixes the body writes (Oxigraph puts a line end, a space, a tab, "^^" or
+    "(" before every prefixed name). Each pass searches for the names not yet found and stops at
+    the first one: a short pass per prefix used, one full pass for those never used."""
+    left = set(CANDIDATE_PREFIXES)
+    while left:
+        names = b"|".join(re.escape(n.encode()) for n in sorted(left, key=len, reverse=True))
+        match = re.search(rb"(?:[ \t\n(]|\^\^)(" + names + rb"):", body)
+        if not match:
+            break
+        left.discard(match.group(1).decode())
+    return {k: v for k, v in CANDIDATE_PREFIXES.items() if k not in left}
 
 
 def _strip_prefix_lines(text: bytes) -> bytes:
@@ -194,25 +209,34 @@ def _strip_prefix_lines(text: bytes) -> bytes:
     return b"\n".join(lines[start:])
 
 
-_ESCAPED_NAME = re.compile(rb"(?<=[\s(,])([A-Za-z][\w-]*):((?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])*\\/"
-                           rb"(?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])*)(?=[\s,;)])")
+_PREFIXED_NAME = re.compile(rb"([A-Za-z][\w-]*):((?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])+)")
 
 
 def _unescape_names(body: bytes) -> bytes:
     """``size:aimf\\/cities-x`` is valid Turtle but hard to read and not every parser accepts it:
-    write such names as full IRIs. (``\\/`` never occurs in a Turtle string: it is no escape.)"""
-
-    def full(match: re.Match[bytes]) -> bytes:
-        namespace = CANDIDATE_PREFIXES[match.group(1).decode()]
-        local = re.sub(rb"\\(.)", rb"\1", match.group(2))
-        return b"<" + namespace.encode() + local + b">"
-
-    return _ESCAPED_NAME.sub(full, body)
+    write such names as full IRIs. ``\\/`` is no escape of a Turtle string, so every occurrence
+    is inside a prefixed name; Oxigraph separates terms by a space or a line end."""
+    pieces: list[bytes] = []
+    done = 0
+    position = body.find(b"\\/")
+    while position != -1:
+        start = max(body.rfind(sep, 0, position) for sep in (b" ", b"\t", b"\n")) + 1
+        ends = [i for i in (body.find(b" ", position), body.find(b"\n", position)) if i != -1]
+        end = min(ends) if ends else len(body)
+        match = _PREFIXED_NAME.fullmatch(body, start, end)
+        if match and match.group(1).decode() in CANDIDATE_PREFIXES:
+            namespace = CANDIDATE_PREFIXES[match.group(1).decode()].encode()
+            local = re.sub(rb"\\(.)", rb"\1", match.group(2))
+            pieces += [body[done:start], b"<", namespace, local, b">"]
+            done = end
+        position = body.find(b"\\/", end)
+    pieces.append(body[done:])
+    return b"".join(pieces)
 
 
 def _with_header(body: bytes, comment: str) -> bytes:
-    """Oxigraph writes its @prefix lines in hash order; write our own, sorted and only those used,
-    and a blank line between subjects (no literal holds a raw newline in Turtle: they are escaped)."""
+    """Oxigraph writes its @prefix lines in hash order: write our own, in a fixed order and only
+    those used, and a blank line between subjects (Turtle literals hold no raw newline)."""
     body = _strip_prefix_lines(body)
     if b"\\/" in body:
         body = _unescape_names(body)
@@ -223,8 +247,9 @@ def _with_header(body: bytes, comment: str) -> bytes:
 
 def turtle(lines: list[str], comment: str = "citygraph") -> bytes:
     """Readable Turtle of the given triple lines (see :func:`reading_order`)."""
-    body = ox.serialize(_triples(reading_order(lines)), format=ox.RdfFormat.TURTLE,
-                        prefixes=CANDIDATE_PREFIXES)
+    body = ox.serialize(
+        _triples(reading_order(lines)), format=ox.RdfFormat.TURTLE, prefixes=CANDIDATE_PREFIXES
+    )
     return _with_header(body, comment)
 
 
@@ -467,8 +492,12 @@ PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX cg: <https://w3id.org/citygraph/ontology#>
 """
 
-_SOURCE = Column("source", "The source that states the facts of this row (id:source/...); "
-                 "a fact stated by several sources has one row per source.", "anyURI")
+_SOURCE = Column(
+    "source",
+    "The source that states the facts of this row (id:source/...); "
+    "a fact stated by several sources has one row per source.",
+    "anyURI",
+)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -476,7 +505,8 @@ TABLES: tuple[Table, ...] = (
         "Organizations",
         "Networks, associations, international bodies, programmes, forums, charters and internal "
         "units, one row per organization and source.",
-        _Q + """SELECT ?g ?id ?kind ?label_fr ?label_en ?alt_label ?founding_date ?founding_location
+        _Q
+        + """SELECT ?g ?id ?kind ?label_fr ?label_en ?alt_label ?founding_date ?founding_location
   ?dissolution_date ?seat ?url ?part_of ?same_as WHERE { GRAPH ?g {
   VALUES ?std { org:FormalOrganization org:OrganizationalCollaboration org:OrganizationalUnit }
   ?id a ?std .
@@ -494,13 +524,21 @@ TABLES: tuple[Table, ...] = (
 } }""",
         (
             Column("id", "IRI of the organization.", "anyURI"),
-            Column("kind", "Its citygraph class (CityNetwork, InternationalBody, Programme, "
-                   "Forum, Charter, InternalUnit).", multiple=True),
+            Column(
+                "kind",
+                "Its citygraph class (CityNetwork, InternationalBody, Programme, "
+                "Forum, Charter, InternalUnit).",
+                multiple=True,
+            ),
             Column("label_fr", "Name in French."),
             Column("label_en", "Name in English."),
             Column("alt_label", "Other names and acronyms.", multiple=True),
-            Column("founding_date", "Founding (or signing) date, at the precision the source "
-                   "gives: YYYY, YYYY-MM or YYYY-MM-DD.", multiple=True),
+            Column(
+                "founding_date",
+                "Founding (or signing) date, at the precision the source "
+                "gives: YYYY, YYYY-MM or YYYY-MM-DD.",
+                multiple=True,
+            ),
             Column("founding_location", "City where it was founded or signed.", "anyURI", True),
             Column("dissolution_date", "Date it ended, if it did.", multiple=True),
             Column("seat", "City of its seat or secretariat.", "anyURI", True),
@@ -515,7 +553,8 @@ TABLES: tuple[Table, ...] = (
         "cities",
         "Cities",
         "Cities, one row per city and source.",
-        _Q + """SELECT ?g ?id ?label_fr ?label_en ?country ?lat ?long ?same_as WHERE { GRAPH ?g {
+        _Q
+        + """SELECT ?g ?id ?label_fr ?label_en ?country ?lat ?long ?same_as WHERE { GRAPH ?g {
   ?id a schema:City .
   OPTIONAL { ?id rdfs:label ?label_fr FILTER(LANGMATCHES(LANG(?label_fr), "fr")) }
   OPTIONAL { ?id rdfs:label ?label_en FILTER(LANGMATCHES(LANG(?label_en), "en")) }
@@ -540,7 +579,8 @@ TABLES: tuple[Table, ...] = (
         "memberships",
         "Memberships",
         "Who is a member of what, one row per membership and source, with role and period.",
-        _Q + """SELECT ?g ?member ?organization ?membership ?role ?begin ?end WHERE { GRAPH ?g {
+        _Q
+        + """SELECT ?g ?member ?organization ?membership ?role ?begin ?end WHERE { GRAPH ?g {
   { ?membership a org:Membership ; org:member ?member ; org:organization ?organization .
     OPTIONAL { ?membership org:role ?role }
     OPTIONAL { ?membership org:memberDuring/time:hasBeginning
@@ -554,8 +594,11 @@ TABLES: tuple[Table, ...] = (
         (
             Column("member", "IRI of the member (a city or an organization).", "anyURI"),
             Column("organization", "IRI of the organization it is a member of.", "anyURI"),
-            Column("membership", "IRI of the membership node (empty when the source states "
-                   "only org:memberOf).", "anyURI"),
+            Column(
+                "membership",
+                "IRI of the membership node (empty when the source states only org:memberOf).",
+                "anyURI",
+            ),
             Column("role", "Role of the member (member, founding member, party).", "anyURI", True),
             Column("begin", "Start of the membership: YYYY, YYYY-MM or YYYY-MM-DD.", multiple=True),
             Column("end", "End of the membership, if it ended.", multiple=True),
@@ -567,7 +610,8 @@ TABLES: tuple[Table, ...] = (
         "events",
         "Change events",
         "Mergers, successions and renamings, one row per event and source.",
-        _Q + """SELECT ?g ?id ?kind ?date ?original ?resulting WHERE { GRAPH ?g {
+        _Q
+        + """SELECT ?g ?id ?kind ?date ?original ?resulting WHERE { GRAPH ?g {
   ?id a org:ChangeEvent .
   OPTIONAL { ?id a ?kind FILTER(STRSTARTS(STR(?kind), STR(cg:))) }
   OPTIONAL { ?id dcterms:date ?date }
@@ -589,7 +633,8 @@ TABLES: tuple[Table, ...] = (
         "Reported sizes",
         "Figures the sources report (members, countries, seats, membership thresholds), "
         "one row per figure and source.",
-        _Q + """SELECT ?g ?id ?of ?relation ?value ?min_value ?unit ?date ?approximate WHERE {
+        _Q
+        + """SELECT ?g ?id ?of ?relation ?value ?min_value ?unit ?date ?approximate WHERE {
   GRAPH ?g {
   ?id a schema:QuantitativeValue .
   OPTIONAL { ?of ?relation ?id }
@@ -602,14 +647,22 @@ TABLES: tuple[Table, ...] = (
         (
             Column("id", "IRI of the figure.", "anyURI"),
             Column("of", "Organization or unit the figure is about.", "anyURI", True),
-            Column("relation", "How it is linked (cg:reportedSize, cg:seatShare, "
-                   "cg:membershipCriterion).", "anyURI", True),
+            Column(
+                "relation",
+                "How it is linked (cg:reportedSize, cg:seatShare, cg:membershipCriterion).",
+                "anyURI",
+                True,
+            ),
             Column("value", "The figure.", "integer", True),
-            Column("min_value", "A lower bound (\"more than ...\").", "integer", True),
+            Column("min_value", 'A lower bound ("more than ...").', "integer", True),
             Column("unit", "What is counted.", multiple=True),
             Column("date", "When the figure was reported.", multiple=True),
-            Column("approximate", "true when the source says the figure is approximate.",
-                   "boolean", True),
+            Column(
+                "approximate",
+                "true when the source says the figure is approximate.",
+                "boolean",
+                True,
+            ),
             _SOURCE,
         ),
         ("id", "source"),
@@ -618,7 +671,8 @@ TABLES: tuple[Table, ...] = (
         "sources",
         "Sources",
         "The documents the facts come from; each has a named graph in the quad exports.",
-        _Q + """SELECT ?g ?id ?title ?url ?language ?date WHERE { GRAPH ?g {
+        _Q
+        + """SELECT ?g ?id ?title ?url ?language ?date WHERE { GRAPH ?g {
   ?id a dcterms:BibliographicResource .
   OPTIONAL { ?id dcterms:title ?title }
   OPTIONAL { ?id schema:url ?url }
@@ -647,7 +701,7 @@ def table_named(name: str) -> Table:
 
 
 def _source_of(graph: str) -> str:
-    return f"{SOURCE}{graph[len(str(GRAPH)):]}" if graph.startswith(str(GRAPH)) else graph
+    return f"{SOURCE}{graph[len(str(GRAPH)) :]}" if graph.startswith(str(GRAPH)) else graph
 
 
 def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
@@ -699,13 +753,17 @@ def csvw_metadata(license_iri: str) -> bytes:
             if column.name in table.key and column.name != "membership":
                 described["required"] = True
             columns.append(described)
-        tables.append({
-            "url": table.file,
-            "dc:title": table.title,
-            "dc:description": table.description,
-            "tableSchema": {"columns": columns,
-                            "primaryKey": [k for k in table.key if k != "membership"]},
-        })
+        tables.append(
+            {
+                "url": table.file,
+                "dc:title": table.title,
+                "dc:description": table.description,
+                "tableSchema": {
+                    "columns": columns,
+                    "primaryKey": [k for k in table.key if k != "membership"],
+                },
+            }
+        )
     document = {
         "@context": "http://www.w3.org/ns/csvw",
         "dc:title": "citygraph: city networks as tidy tables",

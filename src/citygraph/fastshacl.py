@@ -349,6 +349,10 @@ class _Check:
     message: str | None
     components: list[tuple[str, Node | None, Node]]  # (column, datatype to confirm, param)
     kind: str  # "value" (rows: focus, value, flags), "focus" (rows: focus), "lang" (focus, lang)
+    classes: tuple[str, ...] = ()  # the target classes: no instance, nothing to check
+    needs: str | None = None  # a predicate without which the check cannot find anything
+    then: str | None = None  # for a test of distinct values: joins the failing ones to focus nodes
+    full: str | None = None  # the same check in one query (when a failing value is a blank node)
 
 
 class FastValidator:
@@ -356,6 +360,8 @@ class FastValidator:
 
     def __init__(self, shapes: Graph, *, subclasses: bool = False) -> None:
         self.shapes = shapes
+        self.executed = 0
+        self._classes: list[Node] = []
         self.compiler = _Compiler(shapes, subclasses)
         self.checks: list[_Check] = []
         self.fallback: list[Node] = []
@@ -389,7 +395,7 @@ class FastValidator:
         classes = sorted(self.shapes.objects(shape, SH.targetClass), key=str)
         type_path = self.compiler.type_path
         if len(classes) == 1:
-            return f"{{ SELECT DISTINCT ?focus WHERE {{ ?focus {type_path} {_n3(classes[0])} }} }}"
+            return f"?focus {type_path} {_n3(classes[0])} ."
         values = " ".join(_n3(c) for c in classes)
         return (
             f"{{ SELECT DISTINCT ?focus WHERE {{ VALUES ?_class {{ {values} }} "
@@ -403,6 +409,8 @@ class FastValidator:
         if unknown or SH.closed in params:
             raise Unsupported(", ".join(sorted(str(p) for p in unknown)))
         targets = self._targets(shape)
+        self._classes = list(g.objects(shape, SH.targetClass))
+        classes = tuple(sorted(str(c) for c in self._classes))
         checks: list[_Check] = []
         # Node-level constraints: the focus node is the value node.
         components = []
@@ -419,7 +427,7 @@ class FastValidator:
             columns = " ".join(c for c, _, _ in components)
             checks.append(
                 _Check(
-                    f"SELECT ?focus (?focus AS ?value) {columns} "
+                    f"SELECT DISTINCT ?focus (?focus AS ?value) {columns} "
                     f"WHERE {{ {targets} {' '.join(binds)} "
                     f"FILTER({failing}) }}",
                     shape,
@@ -428,18 +436,21 @@ class FastValidator:
                     self._message(shape),
                     components,
                     "value",
+                    classes,
                 )
             )
         for value in g.objects(shape, SH.hasValue):
             checks.append(
                 _Check(
-                    f"SELECT ?focus WHERE {{ {targets} FILTER(!sameTerm(?focus, {_n3(value)})) }}",
+                    f"SELECT DISTINCT ?focus WHERE {{ {targets} "
+                    f"FILTER(!sameTerm(?focus, {_n3(value)})) }}",
                     shape,
                     None,
                     self._severity(shape),
                     self._message(shape),
                     [("", None, SH.hasValue)],
                     "focus",
+                    classes,
                 )
             )
         for prop in g.objects(shape, SH.property):
@@ -465,8 +476,27 @@ class FastValidator:
         severity, message = self._severity(prop), self._message(prop)
         checks = []
 
+        classes = tuple(sorted(str(c) for c in self._classes))
+        simple = str(path) if isinstance(path, URIRef) else None
+
         def check(sparql: str, components: list[tuple[str, Node | None, Node]], kind: str) -> None:
-            checks.append(_Check(sparql, prop, named_path, severity, message, components, kind))
+            needs_values = kind != "focus" or components[0][2] in (
+                SH.maxCount,
+                SH.qualifiedMaxCount,
+            )
+            checks.append(
+                _Check(
+                    sparql,
+                    prop,
+                    named_path,
+                    severity,
+                    message,
+                    components,
+                    kind,
+                    classes,
+                    simple if needs_values else None,
+                )
+            )
 
         components = []
         binds = []
@@ -478,17 +508,28 @@ class FastValidator:
         if components:
             failing = " || ".join(f"!{c}" for c, _, _ in components)
             columns = " ".join(c for c, _, _ in components)
+            # Tests depend on the value alone, so each distinct value is tested once (5 roles, not
+            # 1,000,000 memberships); only the few failing values are then joined to their focus
+            # nodes (``then``), and only for those the targets are checked.
             check(
-                f"SELECT DISTINCT ?focus ?value {columns} WHERE {{ {targets} "
-                f"?focus {sparql_path} ?value . {' '.join(binds)} FILTER({failing}) }}",
+                f"SELECT ?value {columns} WHERE {{ {{ SELECT DISTINCT ?value WHERE "
+                f"{{ ?_f {sparql_path} ?value }} }} {' '.join(binds)} FILTER({failing}) }}",
                 components,
                 "value",
+            )
+            checks[-1].then = (
+                f"SELECT DISTINCT ?focus ?value WHERE {{ {targets} ?focus {sparql_path} ?value . "
+                "VALUES ?value { %s } }"
+            )
+            checks[-1].full = (
+                f"SELECT DISTINCT ?focus ?value {columns} WHERE {{ {targets} "
+                f"?focus {sparql_path} ?value . {' '.join(binds)} FILTER({failing}) }}"
             )
         for count in g.objects(prop, SH.minCount):
             n = int(count)
             if n == 1:
                 check(
-                    f"SELECT ?focus WHERE {{ {targets} "
+                    f"SELECT DISTINCT ?focus WHERE {{ {targets} "
                     f"FILTER NOT EXISTS {{ ?focus {sparql_path} ?_any }} }}",
                     [("", None, SH.minCount)],
                     "focus",
@@ -509,7 +550,7 @@ class FastValidator:
             )
         for hv in g.objects(prop, SH.hasValue):
             check(
-                f"SELECT ?focus WHERE {{ {targets} "
+                f"SELECT DISTINCT ?focus WHERE {{ {targets} "
                 f"FILTER NOT EXISTS {{ ?focus {sparql_path} {_n3(hv)} }} }}",
                 [("", None, SH.hasValue)],
                 "focus",
@@ -528,7 +569,7 @@ class FastValidator:
                 n = int(count)
                 if n == 1:
                     check(
-                        f"SELECT ?focus WHERE {{ {targets} FILTER NOT EXISTS "
+                        f"SELECT DISTINCT ?focus WHERE {{ {targets} FILTER NOT EXISTS "
                         f"{{ ?focus {sparql_path} ?_v FILTER({test}) }} }}",
                         [("", None, SH.qualifiedMinCount)],
                         "focus",
@@ -552,9 +593,26 @@ class FastValidator:
     # --- running ------------------------------------------------------------------------
 
     def run(self, engine: Engine) -> list[Result]:
-        """All results of the compiled shapes on the engine's union graph."""
+        """All results of the compiled shapes on the engine's union graph.
+
+        A check whose target classes have no instance, or whose values need a predicate the data
+        never uses, cannot find anything: it is skipped (two index lookups instead of a scan).
+        """
+        present: dict[str, bool] = {}
+
+        def used(pattern: str) -> bool:
+            if pattern not in present:
+                present[pattern] = bool(engine.query(f"ASK {{ {pattern} }}").boolean)
+            return present[pattern]
+
         results: list[Result] = []
+        self.executed = 0
         for check in self.checks:
+            if check.classes and not any(used(f"?s <{RDF.type}> <{c}>") for c in check.classes):
+                continue
+            if check.needs and not used(f"?s <{check.needs}> ?o"):
+                continue
+            self.executed += 1
             results += self._run(check, engine)
         return sorted(set(results))
 
@@ -562,7 +620,21 @@ class FastValidator:
         answer = engine.query(check.sparql)
         index = {name: i for i, name in enumerate(answer.vars)}
         shape = str(check.shape) if isinstance(check.shape, URIRef) else f"_:{check.shape}"
-        for row in answer.rows:
+        rows = answer.rows
+        if check.then is not None and rows:
+            if any(not isinstance(row[index["value"]], URIRef | Literal) for row in rows):
+                answer = engine.query(check.full or "")
+                index = {name: i for i, name in enumerate(answer.vars)}
+                rows = answer.rows
+            else:
+                flags = {row[index["value"]]: row for row in rows}
+                values = " ".join(value.n3() for value in flags)
+                joined = engine.query(check.then % values)
+                rows = [(focus, value, *flags[value][1:]) for focus, value in joined.rows]
+                index = {"focus": 0, "value": 1} | {
+                    name: i + 1 for i, name in enumerate(answer.vars) if name != "value"
+                }
+        for row in rows:
             focus = row[index["focus"]]
             if check.kind != "value":
                 component = check.components[0][2]
@@ -574,21 +646,28 @@ class FastValidator:
                 if flag is not None and flag.toPython() is True:
                     continue
                 if datatype is not None and not _rdflib_rejects(value, datatype):
-                    continue  # Oxigraph doubted the lexical form; rdflib (pySHACL's judge) accepts it
+                    continue  # Oxigraph doubted the lexical form; rdflib (pySHACL's judge) agrees
                 yield self._result(check, shape, focus, value, component)
 
     def _result(
         self, check: _Check, shape: str, focus: Node, value: Node | None, component: Node
     ) -> Result:
         return Result(
-            focus=str(focus),
+            focus=_text(focus),
             path=check.path,
             shape=shape,
             severity=check.severity,
-            value=None if value is None else str(value),
+            value=None if value is None else _text(value),
             message=check.message or f"{_COMPONENT.get(component, 'constraint')} not met",
             component=_COMPONENT.get(component, str(component)),
         )
+
+
+def _text(term: Node | None) -> str:
+    """A term as results name it: blank nodes as ``_:id`` (so they can be told from IRIs)."""
+    from rdflib import BNode
+
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
 def _rdflib_rejects(value: Node, datatype: Node) -> bool:
@@ -624,7 +703,8 @@ def validate(engine: Engine, shapes: Graph) -> Outcome:
     """Validate the union graph of ``engine`` against ``shapes``: compiled queries, plus pySHACL
     for the shapes that could not be compiled (their names are in ``Outcome.fallback_shapes``)."""
     validator = FastValidator(shapes, subclasses=has_subclass_statements(engine))
-    outcome = Outcome(results=validator.run(engine), queries=len(validator.checks))
+    outcome = Outcome(results=validator.run(engine))
+    outcome.queries = validator.executed
     if validator.fallback:
         outcome.fallback_shapes = sorted(str(s) for s in validator.fallback)
         outcome.results = sorted(
@@ -664,7 +744,7 @@ def results_of_report(report: Graph, shapes: Graph | None = None) -> Iterator[Re
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         yield Result(
-            focus=str(report.value(result, SH.focusNode)),
+            focus=_text(report.value(result, SH.focusNode)),
             path=result_path(
                 shapes
                 if shapes is not None and path is not None and (path, None, None) in shapes
@@ -673,7 +753,57 @@ def results_of_report(report: Graph, shapes: Graph | None = None) -> Iterator[Re
             ),
             shape=str(shape) if isinstance(shape, URIRef) else f"_:{shape}",
             severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
-            value=None if value is None else str(value),
+            value=None if value is None else _text(value),
             message=str(message) if message is not None else "constraint not met",
             component=str(component).rsplit("#", 1)[-1] if component is not None else "",
         )
+
+
+class ReportGraph(Graph):
+    """The W3C SHACL report of fast results, built only when someone reads it.
+
+    A large graph can have hundreds of thousands of warnings; writing them as rdflib triples
+    costs seconds, and most runs (``build``) never read the report graph.
+    """
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__()
+        self._pending: list[Result] | None = results
+
+    def _materialise(self) -> None:
+        if self._pending is None:
+            return
+        from rdflib import BNode
+
+        results, self._pending = self._pending, None
+        report = BNode()
+        self.add((report, RDF.type, SH.ValidationReport))
+        conforms = not any(r.severity == "Violation" for r in results)
+        self.add((report, SH.conforms, Literal(conforms)))
+        for r in results:
+            node = BNode()
+            self.add((report, SH.result, node))
+            self.add((node, RDF.type, SH.ValidationResult))
+            self.add((node, SH.focusNode, _term(r.focus)))
+            self.add((node, SH.resultSeverity, SH[r.severity]))
+            self.add((node, SH.sourceShape, _term(r.shape)))
+            self.add((node, SH.sourceConstraintComponent, SH[r.component]))
+            self.add((node, SH.resultMessage, Literal(r.message)))
+            if r.path and not r.path.startswith(("(", "^", "<")):
+                self.add((node, SH.resultPath, URIRef(r.path)))
+            if r.value is not None:
+                self.add((node, SH.value, Literal(r.value)))
+
+    def triples(self, triple, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self._materialise()
+        return super().triples(triple, *args, **kwargs)
+
+    def __len__(self) -> int:
+        self._materialise()
+        return super().__len__()
+
+
+def _term(text: str) -> Node:
+    from rdflib import BNode
+
+    return BNode(text[2:]) if text.startswith("_:") else URIRef(text)

@@ -669,3 +669,9 @@ class Expected:
     ordered: bool = False
     why: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def sparql(kg: Any, text: str) -> Rows:
+    """Ad-hoc SPARQL for the Python API: ``citygraph.query.sparql(kg, "SELECT ...")`` gives the
+    same :class:`Rows` as a named query (the project's prefixes need not be declared)."""
+    return run_text(kg, text, name="sparql")

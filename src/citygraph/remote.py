@@ -275,7 +275,7 @@ def push(kg: KnowledgeGraph, store: GraphStore, progress: Any = None) -> PushSum
     """Upload every source's named graph with one PUT each (replacing what the store held under
     that name); triples in the default graph, if any, replace the store's default graph."""
     graphs: list[str | None] = list(kg.engine.graphs())
-    if any(g is None for *_, g in kg.engine.quads(None)):
+    if any(quad[3] is None for quad in kg.engine.quads("*")):
         graphs.append(None)
     triples = 0
     for number, graph in enumerate(graphs, 1):

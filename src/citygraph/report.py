@@ -61,8 +61,7 @@ def short_label(facts: Facts, node: str, width: int = 26) -> str:
     acronyms = [n for n in entity.names if re.fullmatch(r"[A-Z][A-Z0-9]{1,9}", n)]
     if acronyms:
         initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", entity.label))
-        return max(acronyms, key=lambda a: (difflib.SequenceMatcher(None, a, initials).ratio(),
-                                            a))
+        return max(acronyms, key=lambda a: (difflib.SequenceMatcher(None, a, initials).ratio(), a))
     return "\n".join(textwrap.wrap(entity.label, width, break_on_hyphens=False))
 
 
@@ -82,7 +81,7 @@ def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 # --- 1. membership network -------------------------------------------------------------------
@@ -95,10 +94,12 @@ def membership_figure(facts: Facts, max_drawn: int = MAX_DRAWN) -> tuple[Figure,
     note = ""
     if graph.number_of_nodes() > max_drawn:
         ranked = sorted(graph.nodes, key=lambda n: (-graph.degree(n), n))[:max_drawn]
-        note = (f"showing the {max_drawn} best-connected of {graph.number_of_nodes()} nodes")
+        note = f"showing the {max_drawn} best-connected of {graph.number_of_nodes()} nodes"
         graph = graph.subgraph(ranked).copy()
-    orgs = sorted({n for n in graph if graph.in_degree(n) > 0 or facts.kind(n) != "city"},
-                  key=lambda n: (-graph.in_degree(n), facts.label(n).casefold()))
+    orgs = sorted(
+        {n for n in graph if graph.in_degree(n) > 0 or facts.kind(n) != "city"},
+        key=lambda n: (-graph.in_degree(n), facts.label(n).casefold()),
+    )
     cities = [n for n in graph if n not in set(orgs)]
     org_y = {n: i for i, n in enumerate(orgs)}
     span = max(len(orgs), len(cities), 2) - 1
@@ -126,47 +127,88 @@ def membership_figure(facts: Facts, max_drawn: int = MAX_DRAWN) -> tuple[Figure,
         if x1 == x2:  # organization member of organization: an arc on the right
             from matplotlib.patches import FancyArrowPatch
 
-            arc = FancyArrowPatch((x1 + 0.01, y1), (x2 + 0.01, y2),
-                                  connectionstyle="arc3,rad=-0.35", arrowstyle="-|>",
-                                  mutation_scale=12, **style)
+            arc = FancyArrowPatch(
+                (x1 + 0.01, y1),
+                (x2 + 0.01, y2),
+                connectionstyle="arc3,rad=-0.35",
+                arrowstyle="-|>",
+                mutation_scale=12,
+                **style,
+            )
             ax.add_patch(arc)
         else:
             ax.plot([x1, x2], [y1, y2], zorder=1, **style)
     for node, (x, y) in pos.items():
         kind = facts.kind(node)
-        ax.scatter([x], [y], s=60 + 30 * graph.degree(node), color=KIND_COLOURS.get(kind),
-                   zorder=3, edgecolors="white", linewidths=0.8)
+        ax.scatter(
+            [x],
+            [y],
+            s=60 + 30 * graph.degree(node),
+            color=KIND_COLOURS.get(kind),
+            zorder=3,
+            edgecolors="white",
+            linewidths=0.8,
+        )
         text = short_label(facts, node, 48) if x else facts.label(node)
         if x == 0:
-            ax.text(x - 0.04, y, f"{text} ({graph.out_degree(node)})", ha="right",
-                    va="center", fontsize=10)
+            ax.text(
+                x - 0.04,
+                y,
+                f"{text} ({graph.out_degree(node)})",
+                ha="right",
+                va="center",
+                fontsize=10,
+            )
         else:
-            count = str(graph.in_degree(node)) if graph.in_degree(node) else (
-                f"member of {graph.out_degree(node)}")
+            count = (
+                str(graph.in_degree(node))
+                if graph.in_degree(node)
+                else (f"member of {graph.out_degree(node)}")
+            )
             ax.text(x + 0.12, y, f"{text} ({count})", ha="left", va="center", fontsize=10)
     _kind_legend(ax, plt, {facts.kind(n) for n in graph}, roles=True)
     ax.set_xlim(-0.75, 1.75)
     ax.set_ylim(-1, span + 1)
     ax.axis("off")
-    ax.set_title("Who belongs to which network: cities (left, number of memberships) and "
-                 "organizations (right, number of members)", fontsize=11)
+    ax.set_title(
+        "Who belongs to which network: cities (left, number of memberships) and "
+        "organizations (right, number of members)",
+        fontsize=11,
+    )
     return figure, note
 
 
 def _kind_legend(ax, plt, kinds: set[str], roles: bool = False, below: float = 0.0) -> None:
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([0], [0], marker="o", color="w", markerfacecolor=KIND_COLOURS[k],
-                      markersize=9, label=k) for k in KIND_COLOURS if k in kinds]
+    handles = [
+        Line2D(
+            [0], [0], marker="o", color="w", markerfacecolor=KIND_COLOURS[k], markersize=9, label=k
+        )
+        for k in KIND_COLOURS
+        if k in kinds
+    ]
     if roles:
         handles += [
             Line2D([0], [0], color="#555555", linewidth=0.9, label="member"),
             Line2D([0], [0], color="#333333", linewidth=2.2, label="founding member"),
-            Line2D([0], [0], color=KIND_COLOURS["charter"], linestyle="--", linewidth=1.4,
-                   label="party to a charter"),
+            Line2D(
+                [0],
+                [0],
+                color=KIND_COLOURS["charter"],
+                linestyle="--",
+                linewidth=1.4,
+                label="party to a charter",
+            ),
         ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, below), ncol=5,
-              frameon=False, fontsize=9)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, below),
+        ncol=5,
+        frameon=False,
+        fontsize=9,
+    )
 
 
 # --- 2. overlap heatmap ----------------------------------------------------------------------
@@ -194,8 +236,15 @@ def overlap_figure(facts: Facts, max_drawn: int = MAX_DRAWN) -> tuple[Figure, st
         for i in range(n):
             for j in range(n):
                 if matrix[i, j]:
-                    ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
-                            color="white" if matrix[i, j] > top / 2 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        str(matrix[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if matrix[i, j] > top / 2 else "black",
+                    )
     figure.colorbar(image, ax=ax, shrink=0.6, label="shared members (diagonal: members)")
     ax.set_title("Overlap of organizations: members they share", fontsize=11)
     return figure, note
@@ -214,8 +263,14 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
         note = f"showing the 60 earliest of {len(dated)} dated organizations"
         dated = dated[:60]
     row = {e.id: i for i, e in enumerate(dated)}
-    last_year = max([e.founded.first.year for e in dated]
-                    + [r.date.first.year for r in facts.lineage if r.date] + [2000]) + 8
+    last_year = (
+        max(
+            [e.founded.first.year for e in dated]
+            + [r.date.first.year for r in facts.lineage if r.date]
+            + [2000]
+        )
+        + 8
+    )
     first_year = min([e.founded.first.year for e in dated] + [last_year - 20]) - 4
 
     def year(d: PartialDate) -> float:
@@ -228,33 +283,62 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
         end = year(e.dissolved) if e.dissolved else last_year
         colour = KIND_COLOURS.get(e.kind, "#7f7f7f")
         marker = "D" if e.kind == "charter" else "o"
-        ax.plot([start, end], [y, y], color=colour, linewidth=4 if e.kind != "charter" else 1,
-                alpha=0.35, solid_capstyle="butt")
+        ax.plot(
+            [start, end],
+            [y, y],
+            color=colour,
+            linewidth=4 if e.kind != "charter" else 1,
+            alpha=0.35,
+            solid_capstyle="butt",
+        )
         ax.scatter([start], [y], color=colour, marker=marker, s=45, zorder=3)
         if e.dissolved:
             ax.scatter([end], [y], color="black", marker="x", s=40, zorder=3)
-        claims = "/".join(c.text[:4] for c in e.founded_claims) if len(
-            {c.text[:4] for c in e.founded_claims}) > 1 else e.founded.text
-        ax.text(start - 1, y, f"{short_label(facts, e.id, 60)} ({claims})",
-                ha="right", va="center", fontsize=9)
-    drawn = [r for r in facts.lineage
-             if r.source in row and r.target in row and r.date is not None]
+        claims = (
+            "/".join(c.text[:4] for c in e.founded_claims)
+            if len({c.text[:4] for c in e.founded_claims}) > 1
+            else e.founded.text
+        )
+        ax.text(
+            start - 1,
+            y,
+            f"{short_label(facts, e.id, 60)} ({claims})",
+            ha="right",
+            va="center",
+            fontsize=9,
+        )
+    drawn = [r for r in facts.lineage if r.source in row and r.target in row and r.date is not None]
     labelled: set[str] = set()
     for r in drawn:
         # predecessors of one event side by side, so that three mergers are three arrows
         siblings = [d for d in drawn if d.event == r.event]
         x = year(r.date) + 0.9 * siblings.index(r)
-        ax.annotate("", xy=(x, row[r.target]), xytext=(x, row[r.source]),
-                    arrowprops=dict(arrowstyle="->", color="#444444", linewidth=1.2,
-                                    linestyle=":" if r.relation == "succession" else "-"))
+        ax.annotate(
+            "",
+            xy=(x, row[r.target]),
+            xytext=(x, row[r.source]),
+            arrowprops=dict(
+                arrowstyle="->",
+                color="#444444",
+                linewidth=1.2,
+                linestyle=":" if r.relation == "succession" else "-",
+            ),
+        )
         if r.event not in labelled:
             labelled.add(r.event)
-            ax.text(x - 0.6, (row[r.source] + row[r.target]) / 2, r.relation, fontsize=8,
-                    color="#444444", ha="right", va="center", rotation=90)
+            ax.text(
+                x - 0.6,
+                (row[r.source] + row[r.target]) / 2,
+                r.relation,
+                fontsize=8,
+                color="#444444",
+                ha="right",
+                va="center",
+                rotation=90,
+            )
     for r in facts.renamings:
         if r.source in row and r.date is not None:
-            ax.scatter([year(r.date)], [row[r.source]], marker="|", s=120, color="black",
-                       zorder=4)
+            ax.scatter([year(r.date)], [row[r.source]], marker="|", s=120, color="black", zorder=4)
     ax.set_yticks([])
     ax.invert_yaxis()
     ax.set_xlim(first_year - 45, last_year)
@@ -263,8 +347,11 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
         ax.spines[side].set_visible(False)
     ticks = [t for t in range((first_year // 10) * 10, last_year + 1, 10) if t >= first_year]
     ax.set_xticks(ticks)
-    ax.set_title("Timeline: foundings (●), charters signed (◆), dissolutions (×), renamings (|), "
-                 "mergers and successions (arrows, predecessor → successor)", fontsize=11)
+    ax.set_title(
+        "Timeline: foundings (●), charters signed (◆), dissolutions (×), renamings (|), "
+        "mergers and successions (arrows, predecessor → successor)",
+        fontsize=11,
+    )
     _kind_legend(ax, plt, {e.kind for e in dated}, below=-0.06)
     return figure, note
 
@@ -278,8 +365,11 @@ def _table(result) -> str:
     for row in result.rows:
         cells = []
         for value in row:
-            text = "; ".join(map(str, value)) if isinstance(value, list) else (
-                f"{value:.4f}" if isinstance(value, float) else str(value))
+            text = (
+                "; ".join(map(str, value))
+                if isinstance(value, list)
+                else (f"{value:.4f}" if isinstance(value, float) else str(value))
+            )
             cls = ' class="num"' if isinstance(value, int | float) else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -345,4 +435,3 @@ def write_report(facts: Facts, folder: Path, as_of: PartialDate | None = None) -
     with staged_folder(Path(folder)) as stage:
         (stage / "index.html").write_text(page, encoding="utf-8")
     return Path(folder) / "index.html"
-

@@ -181,15 +181,53 @@ def shapes_graph(shapes: Path | None = None) -> Graph:
     return Graph().parse(shapes or resources.shapes_file(), format="turtle")
 
 
-def run_shacl(kg: KnowledgeGraph, shapes: Path | None = None) -> tuple[list[Finding], Graph]:
-    """pySHACL on the union of the sources, no inference (the exports carry no inference either)."""
-    import pyshacl
+# Above this many statements, "auto" validation uses the compiled validator (fastshacl): pySHACL
+# takes about 17 s at 57,000 statements and grows faster than the data.
+FAST_VALIDATION_THRESHOLD = 50_000
+VALIDATORS = ("auto", "pyshacl", "fast")
+
+
+def run_shacl(
+    kg: KnowledgeGraph, shapes: Path | None = None, *, validator: str = "auto"
+) -> tuple[list[Finding], Graph]:
+    """The SHACL shapes on the union of the sources, no inference (the exports carry none either).
+
+    ``validator``: "pyshacl" (the reference), "fast" (:mod:`citygraph.fastshacl`: each constraint
+    one SPARQL query over all focus nodes on Oxigraph; same results, linear time) or "auto" (fast
+    above ``FAST_VALIDATION_THRESHOLD`` statements on the Oxigraph engine, else pyshacl).
+    """
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
+    from .errors import UsageError
+
+    if validator not in VALIDATORS:
+        raise UsageError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are reported
+    if validator == "auto":
+        big = kg.engine.name == "oxigraph" and len(kg.engine) > FAST_VALIDATION_THRESHOLD
+        validator = "fast" if big else "pyshacl"
+    if validator == "fast":
+        from . import fastshacl
+
+        outcome = fastshacl.validate(kg.engine, shapes_graph(shapes))
+        fast = [
+            Finding(
+                focus=r.focus,
+                severity=r.severity,
+                message=r.message,
+                path=r.path,
+                value=r.value,
+                shape=None if r.shape.startswith("_:") else r.shape,
+            )
+            for r in outcome.results
+        ]
+        return fast, fastshacl.ReportGraph(outcome.results)
+
+    import pyshacl
+
     from .engine import to_rdflib_graph
 
-    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are reported
     data = to_rdflib_graph(kg.engine)
     _conforms, results, _text = pyshacl.validate(
         data, shacl_graph=shapes_graph(shapes), inference="none", advanced=False, meta_shacl=False
@@ -207,7 +245,7 @@ def run_shacl(kg: KnowledgeGraph, shapes: Path | None = None) -> tuple[list[Find
                 focus=str(results.value(result, SH.focusNode)),
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
                 message=str(message) if message else "constraint not met",
-                path=_str(results.value(result, SH.resultPath)),
+                path=_path(results, results.value(result, SH.resultPath)),
                 value=_str(results.value(result, SH.value)),
                 shape=str(shape) if isinstance(shape, URIRef) else None,
             )
@@ -215,11 +253,27 @@ def run_shacl(kg: KnowledgeGraph, shapes: Path | None = None) -> tuple[list[Find
     return findings, results
 
 
-def validate(kg: KnowledgeGraph, *, shapes: Path | None = None, quality: bool = True) -> ValidationReport:
-    """Every check on the loaded graph. The report says whether it conforms and why not."""
+def _path(results: Graph, path: object | None) -> str | None:
+    """A result path: the IRI, or a complex path written as SPARQL (as fastshacl names it)."""
+    from .fastshacl import result_path
+
+    return result_path(results, path)  # type: ignore[arg-type]
+
+
+def validate(
+    kg: KnowledgeGraph,
+    *,
+    shapes: Path | None = None,
+    quality: bool = True,
+    validator: str = "auto",
+) -> ValidationReport:
+    """Every check on the loaded graph. The report says whether it conforms and why not.
+
+    ``validator`` chooses the SHACL engine ("auto", "pyshacl" or "fast"; see :func:`run_shacl`).
+    """
     findings: list[Finding] = []
     if quality:
         findings += run_quality_queries(kg)
-    shacl_findings, shacl_results = run_shacl(kg, shapes)
+    shacl_findings, shacl_results = run_shacl(kg, shapes, validator=validator)
     findings += shacl_findings
     return ValidationReport(findings=sorted(set(findings)), shacl_graph=shacl_results)

@@ -70,22 +70,20 @@ _RANK = {iri: rank for rank, (iri, _) in enumerate(KIND_OF_TYPE)}
 Q_ENTITIES = (
     PREFIXES
     + """
-SELECT DISTINCT ?s ?type WHERE {
-  VALUES ?type { %s }
+SELECT DISTINCT ?s ?type WHERE {{
+  VALUES ?type {{ {} }}
   ?s a ?type .
-}"""
-    % " ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE)
+}}""".format(" ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE))
 )
 
 Q_NAMES = (
     PREFIXES
     + """
-SELECT DISTINCT ?s ?p ?name WHERE {
-  VALUES ?type { %s }
-  VALUES ?p { rdfs:label skos:altLabel }
+SELECT DISTINCT ?s ?p ?name WHERE {{
+  VALUES ?type {{ {} }}
+  VALUES ?p {{ rdfs:label skos:altLabel }}
   ?s a ?type ; ?p ?name .
-}"""
-    % " ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE)
+}}""".format(" ".join(f"<{iri}>" for iri, _ in KIND_OF_TYPE))
 )
 
 Q_LIFESPAN = (
@@ -104,8 +102,10 @@ SELECT ?g ?ms ?member ?org ?role ?begin ?end WHERE {
   GRAPH ?g {
     ?ms a org:Membership ; org:member ?member ; org:organization ?org .
     OPTIONAL { ?ms org:role ?role }
-    OPTIONAL { ?ms org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?begin }
-    OPTIONAL { ?ms org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }
+    OPTIONAL { ?ms org:memberDuring/time:hasBeginning
+                   /(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?begin }
+    OPTIONAL { ?ms org:memberDuring/time:hasEnd
+                   /(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }
   }
 }"""
 )
@@ -165,13 +165,12 @@ RELATIONS = {
 Q_RELATIONS = (
     PREFIXES
     + """
-SELECT DISTINCT ?g ?s ?p ?o WHERE {
-  GRAPH ?g {
-    VALUES ?p { %s }
+SELECT DISTINCT ?g ?s ?p ?o WHERE {{
+  GRAPH ?g {{
+    VALUES ?p {{ {} }}
     ?s ?p ?o .
-  }
-}"""
-    % " ".join(f"<{iri}>" for iri in RELATIONS)
+  }}
+}}""".format(" ".join(f"<{iri}>" for iri in RELATIONS))
 )
 
 ROLE_PHRASES = {
@@ -444,7 +443,11 @@ def _merge(found: dict[tuple, set[str]], dates: dict[tuple, list[PartialDate]]) 
         source, target, relation, event = key
         out.append(
             Relation(
-                source, target, relation, earliest(dates.get(key, [])), tuple(sorted(found[key])),
+                source,
+                target,
+                relation,
+                earliest(dates.get(key, [])),
+                tuple(sorted(found[key])),
                 event,
             )
         )
@@ -466,7 +469,7 @@ def _read_structure(kg: KnowledgeGraph) -> list[Relation]:
 
 def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
     info: dict[str, dict] = defaultdict(
-        lambda: {"type": set(), "orig": set(), "res": set(), "date": [], "g": set()}
+        lambda: {"type": set(), "orig": defaultdict(set), "res": set(), "date": [], "g": set()}
     )
     for g, event, type_, original, result, when in _rows(kg, Q_EVENTS):
         record = info[slug_of(str(event))]
@@ -474,7 +477,7 @@ def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
         if type_ is not None:
             record["type"].add(str(type_).rsplit("#", 1)[-1].lower())
         if original is not None:
-            record["orig"].add(slug_of(str(original)))
+            record["orig"][slug_of(str(original))].add(_source(g))
         if result is not None:
             record["res"].add(slug_of(str(result)))
         if when is not None and (parsed := parse_partial(str(when))) is not None:
@@ -488,7 +491,8 @@ def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
             for result in record["res"]:
                 target = renamings if original == result else lineage
                 key = (original, result, kind, event)
-                target[key] = set(record["g"])
+                # the sources that name this original organization of the event (they disagree)
+                target[key] = set(record["orig"][original])
                 dates[key] = record["date"]
     return _merge(lineage, dates), _merge(renamings, dates)
 

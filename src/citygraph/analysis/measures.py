@@ -44,8 +44,9 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
-def resolve(facts: Facts, name: str, what: str = "actor or organization",
-            among: Iterable[str] | None = None) -> str:
+def resolve(
+    facts: Facts, name: str, what: str = "actor or organization", among: Iterable[str] | None = None
+) -> str:
     """The node id a name means: its slug, a label or an alternative label, any case or accent.
 
     An unknown name is a usage error that lists the closest matches.
@@ -54,7 +55,11 @@ def resolve(facts: Facts, name: str, what: str = "actor or organization",
     index: dict[str, set[str]] = {}
     for node in candidates:
         entity = facts.entities.get(node)
-        for written in {node, *(entity.names if entity else []), *([entity.label] if entity else [])}:
+        for written in {
+            node,
+            *(entity.names if entity else []),
+            *([entity.label] if entity else []),
+        }:
             index.setdefault(_fold(written), set()).add(node)
     found = index.get(_fold(name))
     if found and len(found) == 1:
@@ -71,8 +76,11 @@ def resolve(facts: Facts, name: str, what: str = "actor or organization",
             entry = f"{facts.label(node)} ({node})"
             if entry not in suggestions:
                 suggestions.append(entry)
-    hint = f"closest matches: {', '.join(suggestions[:5])}" if suggestions else (
-        "no close match; `citygraph analyze centrality` lists every node")
+    hint = (
+        f"closest matches: {', '.join(suggestions[:5])}"
+        if suggestions
+        else ("no close match; `citygraph analyze centrality` lists every node")
+    )
     raise UsageError(f"unknown {what} {name!r}", hint=hint)
 
 
@@ -122,7 +130,7 @@ def summary(facts: Facts, as_of: PartialDate | None = None) -> Result:
     undirected = _undirected(membership)
     incidence = Incidence.from_facts(facts)
     kinds: dict[str, int] = {}
-    for node, kind in membership.nodes(data="kind"):
+    for _node, kind in membership.nodes(data="kind"):
         kinds[kind] = kinds.get(kind, 0) + 1
     components = sorted((len(c) for c in nx.connected_components(undirected)), reverse=True)
     lineage = lineage_graph(facts, founders=False)
@@ -153,8 +161,13 @@ def summary(facts: Facts, as_of: PartialDate | None = None) -> Result:
 # --- centrality ------------------------------------------------------------------------------
 
 
-def betweenness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_NODES,
-                k: int = BETWEENNESS_SAMPLE, seed: int = SEED) -> tuple[dict[str, float], str]:
+def betweenness(
+    graph: nx.Graph,
+    *,
+    exact_limit: int = EXACT_BETWEENNESS_NODES,
+    k: int = BETWEENNESS_SAMPLE,
+    seed: int = SEED,
+) -> tuple[dict[str, float], str]:
     """Betweenness (normalised) and how it was computed: exact, or sampled with a fixed seed."""
     n = graph.number_of_nodes()
     if n <= exact_limit:
@@ -164,40 +177,63 @@ def betweenness(graph: nx.Graph, *, exact_limit: int = EXACT_BETWEENNESS_NODES,
     return values, f"sampled: k={sample} pivots, seed={seed}"
 
 
-def centrality(facts: Facts, as_of: PartialDate | None = None, *, top: int | None = None,
-               kind: str | None = None, exact_limit: int = EXACT_BETWEENNESS_NODES) -> Result:
+def centrality(
+    facts: Facts,
+    as_of: PartialDate | None = None,
+    *,
+    top: int | None = None,
+    kind: str | None = None,
+    exact_limit: int = EXACT_BETWEENNESS_NODES,
+) -> Result:
     """Degree, weighted degree, betweenness and PageRank of every node of the membership view."""
     full = facts
     facts = facts.as_of(as_of)
     membership = membership_graph(facts)
     undirected = _undirected(membership)
     incidence = Incidence.from_facts(facts)
-    weighted = dict(zip(incidence.actors, incidence.weighted_degree("actors").tolist(),
-                        strict=True))
+    weighted = dict(
+        zip(incidence.actors, incidence.weighted_degree("actors").tolist(), strict=True)
+    )
     between, method = betweenness(undirected, exact_limit=exact_limit)
     rank = nx.pagerank(undirected, alpha=0.85) if len(undirected) else {}
     rows = []
     for node, data in membership.nodes(data=True):
         if kind and not _kind_matches(data["kind"], kind):
             continue
-        rows.append([
-            node, data["label"], data["kind"],
-            membership.out_degree(node), membership.in_degree(node),
-            int(weighted.get(node, 0)),
-            round(between.get(node, 0.0), 6), round(rank.get(node, 0.0), 6),
-        ])
+        rows.append(
+            [
+                node,
+                data["label"],
+                data["kind"],
+                membership.out_degree(node),
+                membership.in_degree(node),
+                int(weighted.get(node, 0)),
+                round(between.get(node, 0.0), 6),
+                round(rank.get(node, 0.0), 6),
+            ]
+        )
     rows.sort(key=lambda r: (-r[7], -r[6], r[0]))
     if top:
         rows = rows[:top]
     result = Result(
         "centrality",
-        ["id", "label", "kind", "memberships", "members", "weighted_degree", "betweenness",
-         "pagerank"],
+        [
+            "id",
+            "label",
+            "kind",
+            "memberships",
+            "members",
+            "weighted_degree",
+            "betweenness",
+            "pagerank",
+        ],
         rows,
-        notes=[f"betweenness: {method}; on the membership graph (undirected, "
-               f"{undirected.number_of_nodes()} nodes, {undirected.number_of_edges()} edges)",
-               "weighted_degree: sum over the actor's organizations of (members - 1), i.e. "
-               "co-membership ties counted once per shared organization"],
+        notes=[
+            f"betweenness: {method}; on the membership graph (undirected, "
+            f"{undirected.number_of_nodes()} nodes, {undirected.number_of_edges()} edges)",
+            "weighted_degree: sum over the actor's organizations of (members - 1), i.e. "
+            "co-membership ties counted once per shared organization",
+        ],
         meta={"betweenness_method": method},
     )
     return _empty_note(facts, _date_note(facts, result), full)
@@ -214,8 +250,9 @@ def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
     undirected = _undirected(membership_graph(facts))
-    parts = sorted((sorted(c) for c in nx.connected_components(undirected)),
-                   key=lambda c: (-len(c), c[0]))
+    parts = sorted(
+        (sorted(c) for c in nx.connected_components(undirected)), key=lambda c: (-len(c), c[0])
+    )
     rows = [[i + 1, len(c), [undirected.nodes[n]["label"] for n in c]] for i, c in enumerate(parts)]
     result = Result("components", ["component", "size", "nodes"], rows)
     return _empty_note(facts, _date_note(facts, result), full)
@@ -226,34 +263,54 @@ def kcores(facts: Facts, as_of: PartialDate | None = None) -> Result:
     facts = facts.as_of(as_of)
     undirected = _undirected(membership_graph(facts))
     cores = nx.core_number(undirected) if len(undirected) else {}
-    rows = sorted(([n, undirected.nodes[n]["label"], undirected.nodes[n]["kind"], c]
-                   for n, c in cores.items()), key=lambda r: (-r[3], r[0]))
-    result = Result("k-cores", ["id", "label", "kind", "core"], rows,
-                    notes=["core: the largest k such that the node is in the k-core of the "
-                           "membership graph (undirected)"])
+    rows = sorted(
+        (
+            [n, undirected.nodes[n]["label"], undirected.nodes[n]["kind"], c]
+            for n, c in cores.items()
+        ),
+        key=lambda r: (-r[3], r[0]),
+    )
+    result = Result(
+        "k-cores",
+        ["id", "label", "kind", "core"],
+        rows,
+        notes=[
+            "core: the largest k such that the node is in the k-core of the "
+            "membership graph (undirected)"
+        ],
+    )
     return _empty_note(facts, _date_note(facts, result), full)
 
 
-def communities(facts: Facts, as_of: PartialDate | None = None, *, seed: int = SEED,
-                resolution: float = 1.0) -> Result:
+def communities(
+    facts: Facts, as_of: PartialDate | None = None, *, seed: int = SEED, resolution: float = 1.0
+) -> Result:
     """Louvain communities of the membership graph (cities and organizations together)."""
     full = facts
     facts = facts.as_of(as_of)
     undirected = _undirected(membership_graph(facts))
-    found = (nx.community.louvain_communities(undirected, weight="weight", seed=seed,
-                                              resolution=resolution)
-             if undirected.number_of_edges() else [])
+    found = (
+        nx.community.louvain_communities(
+            undirected, weight="weight", seed=seed, resolution=resolution
+        )
+        if undirected.number_of_edges()
+        else []
+    )
     parts = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
-    modularity = (nx.community.modularity(undirected, found) if found else 0.0)
+    modularity = nx.community.modularity(undirected, found) if found else 0.0
     rows = []
     for number, part in enumerate(parts, 1):
         for node in part:
             data = undirected.nodes[node]
             rows.append([number, node, data["label"], data["kind"]])
     result = Result(
-        "communities", ["community", "id", "label", "kind"], rows,
-        notes=[f"Louvain on the membership graph, seed={seed}, resolution={resolution}: "
-               f"{len(parts)} communities, modularity {modularity:.4f}"],
+        "communities",
+        ["community", "id", "label", "kind"],
+        rows,
+        notes=[
+            f"Louvain on the membership graph, seed={seed}, resolution={resolution}: "
+            f"{len(parts)} communities, modularity {modularity:.4f}"
+        ],
         meta={"seed": seed, "modularity": round(modularity, 6), "communities": len(parts)},
     )
     return _empty_note(facts, _date_note(facts, result), full)
@@ -262,8 +319,15 @@ def communities(facts: Facts, as_of: PartialDate | None = None, *, seed: int = S
 # --- overlap ---------------------------------------------------------------------------------
 
 
-def overlap(facts: Facts, names: list[str] | None = None, as_of: PartialDate | None = None, *,
-            among: str = "organizations", top: int = 20, min_shared: int = 1) -> Result:
+def overlap(
+    facts: Facts,
+    names: list[str] | None = None,
+    as_of: PartialDate | None = None,
+    *,
+    among: str = "organizations",
+    top: int = 20,
+    min_shared: int = 1,
+) -> Result:
     """Shared members of organizations (or shared organizations of actors).
 
     With names: every pair among them, zeros included. Without: the ``top`` pairs.
@@ -279,22 +343,45 @@ def overlap(facts: Facts, names: list[str] | None = None, as_of: PartialDate | N
         present = set(known)
         rows = []
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 if a in present and b in present:
                     pair = _pair_between(incidence, among, a, b)
-                    rows.append([a, b, facts.label(a), facts.label(b), pair.shared,
-                                 round(pair.jaccard, 6), round(pair.overlap, 6),
-                                 [facts.label(s) for s in pair.shared_ids]])
+                    rows.append(
+                        [
+                            a,
+                            b,
+                            facts.label(a),
+                            facts.label(b),
+                            pair.shared,
+                            round(pair.jaccard, 6),
+                            round(pair.overlap, 6),
+                            [facts.label(s) for s in pair.shared_ids],
+                        ]
+                    )
                 else:
                     rows.append([a, b, full.label(a), full.label(b), 0, 0.0, 0.0, []])
     else:
-        rows = [[p.a, p.b, facts.label(p.a), facts.label(p.b), p.shared, round(p.jaccard, 6),
-                 round(p.overlap, 6), [facts.label(s) for s in p.shared_ids]]
-                for p in incidence.top_pairs(among, top) if p.shared >= min_shared]
+        rows = [
+            [
+                p.a,
+                p.b,
+                facts.label(p.a),
+                facts.label(p.b),
+                p.shared,
+                round(p.jaccard, 6),
+                round(p.overlap, 6),
+                [facts.label(s) for s in p.shared_ids],
+            ]
+            for p in incidence.top_pairs(among, top)
+            if p.shared >= min_shared
+        ]
     shared_col = "shared_members" if among == "organizations" else "shared_organizations"
-    result = Result("overlap", ["a", "b", "label_a", "label_b", "shared", "jaccard", "overlap",
-                                shared_col], rows,
-                    notes=["jaccard = shared / union; overlap = shared / the smaller of the two"])
+    result = Result(
+        "overlap",
+        ["a", "b", "label_a", "label_b", "shared", "jaccard", "overlap", shared_col],
+        rows,
+        notes=["jaccard = shared / union; overlap = shared / the smaller of the two"],
+    )
     return _empty_note(facts, _date_note(facts, result), full)
 
 
@@ -304,14 +391,20 @@ def _pair_between(incidence: Incidence, among: str, a: str, b: str):
     rows_matrix = incidence.matrix if among == "actors" else incidence._t
     index = incidence.actor_index if among == "actors" else incidence.org_index
     i, j = index[a], index[b]
-    set_a = set(rows_matrix.indices[rows_matrix.indptr[i]:rows_matrix.indptr[i + 1]].tolist())
-    set_b = set(rows_matrix.indices[rows_matrix.indptr[j]:rows_matrix.indptr[j + 1]].tolist())
+    set_a = set(rows_matrix.indices[rows_matrix.indptr[i] : rows_matrix.indptr[i + 1]].tolist())
+    set_b = set(rows_matrix.indices[rows_matrix.indptr[j] : rows_matrix.indptr[j + 1]].tolist())
     names = incidence.orgs if among == "actors" else incidence.actors
     common = sorted(names[k] for k in set_a & set_b)
     shared = len(common)
     union = len(set_a | set_b)
-    return Pair(a, b, shared, shared / union if union else 0.0,
-                shared / min(len(set_a), len(set_b)) if set_a and set_b else 0.0, tuple(common))
+    return Pair(
+        a,
+        b,
+        shared,
+        shared / union if union else 0.0,
+        shared / min(len(set_a), len(set_b)) if set_a and set_b else 0.0,
+        tuple(common),
+    )
 
 
 # --- ego -------------------------------------------------------------------------------------
@@ -324,30 +417,61 @@ def ego(facts: Facts, name: str, as_of: PartialDate | None = None) -> Result:
     facts = facts.as_of(as_of)
     membership = membership_graph(facts)
     label = full.label(node)
-    result = Result("ego", ["id", "label", "kind", "relation", "shared", "via", "since"], [],
-                    meta={"ego": node, "ego_label": label})
+    result = Result(
+        "ego",
+        ["id", "label", "kind", "relation", "shared", "via", "since"],
+        [],
+        meta={"ego": node, "ego_label": label},
+    )
     if node not in membership:
         when = f" as of {facts.as_of_date.text}" if facts.as_of_date else ""
         result.notes.append(f"{label} has no membership in force{when}; the result is empty")
         return _date_note(facts, result)
     for org in sorted(membership.successors(node)):
         edge = membership.edges[node, org]
-        result.rows.append([org, facts.label(org), facts.kind(org), role_phrase(edge["role"]),
-                            None, [], edge["begin"]])
+        result.rows.append(
+            [
+                org,
+                facts.label(org),
+                facts.kind(org),
+                role_phrase(edge["role"]),
+                None,
+                [],
+                edge["begin"],
+            ]
+        )
     for member in sorted(membership.predecessors(node)):
         edge = membership.edges[member, node]
-        result.rows.append([member, facts.label(member), facts.kind(member),
-                            "has " + role_phrase(edge["role"]).rsplit(" ", 1)[0], None, [],
-                            edge["begin"]])
+        result.rows.append(
+            [
+                member,
+                facts.label(member),
+                facts.kind(member),
+                "has " + role_phrase(edge["role"]).rsplit(" ", 1)[0],
+                None,
+                [],
+                edge["begin"],
+            ]
+        )
     incidence = Incidence.from_facts(facts)
     if node in incidence.actor_index:
         for pair in incidence.co_members(node, "actors"):
-            result.rows.append([pair.b, facts.label(pair.b), facts.kind(pair.b), "co-member",
-                                pair.shared, [facts.label(s) for s in pair.shared_ids], ""])
+            result.rows.append(
+                [
+                    pair.b,
+                    facts.label(pair.b),
+                    facts.kind(pair.b),
+                    "co-member",
+                    pair.shared,
+                    [facts.label(s) for s in pair.shared_ids],
+                    "",
+                ]
+            )
     result.notes.append(
         f"{label}: member of {membership.out_degree(node)}, has {membership.in_degree(node)} "
         f"member(s), shares an organization with "
-        f"{sum(1 for r in result.rows if r[3] == 'co-member')} actor(s)")
+        f"{sum(1 for r in result.rows if r[3] == 'co-member')} actor(s)"
+    )
     return _date_note(facts, result)
 
 
@@ -361,8 +485,12 @@ def path(facts: Facts, start: str, goal: str, as_of: PartialDate | None = None) 
     facts = facts.as_of(as_of)
     membership = membership_graph(facts)
     undirected = _undirected(membership)
-    result = Result("path", ["step", "from", "fact", "to", "sources"], [],
-                    meta={"from": a, "to": b, "connected": False, "explanation": ""})
+    result = Result(
+        "path",
+        ["step", "from", "fact", "to", "sources"],
+        [],
+        meta={"from": a, "to": b, "connected": False, "explanation": ""},
+    )
     when = f" as of {facts.as_of_date.text}" if facts.as_of_date else ""
     missing = [n for n in (a, b) if n not in undirected]
     if missing:
@@ -374,7 +502,8 @@ def path(facts: Facts, start: str, goal: str, as_of: PartialDate | None = None) 
     except nx.NetworkXNoPath:
         result.notes.append(
             f"no path: {full.label(a)} and {full.label(b)} are not connected{when} "
-            "(no chain of memberships links them)")
+            "(no chain of memberships links them)"
+        )
         return _date_note(facts, result)
     pieces = [facts.label(nodes[0])]
     for step, (x, y) in enumerate(zip(nodes, nodes[1:], strict=False), 1):
@@ -383,12 +512,12 @@ def path(facts: Facts, start: str, goal: str, as_of: PartialDate | None = None) 
         else:
             edge, phrase = membership.edges[y, x], "← {}"
         arrow = phrase.format(role_phrase(edge["role"]))
-        pieces.append(f"— {arrow} {facts.label(y)}" if arrow.endswith("→")
-                      else f"{arrow} — {facts.label(y)}")
+        pieces.append(
+            f"— {arrow} {facts.label(y)}" if arrow.endswith("→") else f"{arrow} — {facts.label(y)}"
+        )
         result.rows.append([step, facts.label(x), arrow, facts.label(y), edge["sources"]])
     explanation = " ".join(pieces)
-    result.meta.update(connected=True, explanation=explanation, length=len(nodes) - 1,
-                       nodes=nodes)
+    result.meta.update(connected=True, explanation=explanation, length=len(nodes) - 1, nodes=nodes)
     result.notes.append(explanation)
     return _date_note(facts, result)
 
@@ -396,26 +525,44 @@ def path(facts: Facts, start: str, goal: str, as_of: PartialDate | None = None) 
 # --- lineage ---------------------------------------------------------------------------------
 
 
-def lineage(facts: Facts, name: str, as_of: PartialDate | None = None, *,
-            founders: bool = False) -> Result:
+def lineage(
+    facts: Facts, name: str, as_of: PartialDate | None = None, *, founders: bool = False
+) -> Result:
     """Ancestors (what it descends from) and descendants (what descends from it)."""
     full = facts
     node = resolve(full, name, "organization")
     facts = facts.as_of(as_of)
     graph = lineage_graph(facts, founders=founders)
-    result = Result("lineage", ["direction", "id", "label", "distance", "relation", "event",
-                                "date"], [], meta={"organization": node})
+    result = Result(
+        "lineage",
+        ["direction", "id", "label", "distance", "relation", "event", "date"],
+        [],
+        meta={"organization": node},
+    )
     if node not in graph:
-        result.notes.append(f"{full.label(node)} has no recorded predecessor or successor"
-                            + (" or founder" if founders else ""))
+        result.notes.append(
+            f"{full.label(node)} has no recorded predecessor or successor"
+            + (" or founder" if founders else "")
+        )
         return _date_note(facts, result)
-    for direction, reach, graph_dir in (("ancestor", nx.ancestors, graph.reverse(copy=False)),
-                                        ("descendant", nx.descendants, graph)):
+    for direction, reach, graph_dir in (
+        ("ancestor", nx.ancestors, graph.reverse(copy=False)),
+        ("descendant", nx.descendants, graph),
+    ):
         distances = nx.single_source_shortest_path_length(graph_dir, node)
         for other in sorted(reach(graph, node), key=lambda n: (distances[n], n)):
             step = nx.shortest_path(graph_dir, node, other)
             a, b = step[-1], step[-2]
             edge = graph.edges[a, b] if graph.has_edge(a, b) else graph.edges[b, a]
-            result.rows.append([direction, other, facts.label(other), distances[other],
-                                edge["relation"], edge["event"], edge["date"]])
+            result.rows.append(
+                [
+                    direction,
+                    other,
+                    facts.label(other),
+                    distances[other],
+                    edge["relation"],
+                    edge["event"],
+                    edge["date"],
+                ]
+            )
     return _date_note(facts, result)

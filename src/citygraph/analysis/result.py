@@ -31,8 +31,13 @@ class Result:
 
     def render(self, fmt: str) -> str:
         if fmt == "json":
-            document = {"title": self.title, **self.meta, "columns": self.columns,
-                        "rows": self.records(), "notes": self.notes}
+            document = {
+                "title": self.title,
+                **self.meta,
+                "columns": self.columns,
+                "rows": self.records(),
+                "notes": self.notes,
+            }
             return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         if fmt == "csv":
             buffer = io.StringIO()

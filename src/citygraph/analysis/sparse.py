@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from .facts import Facts
 
-BLOCK_CELLS = 20_000_000  # rows per block chosen so a block's product stays around this size
+BLOCK_CELLS = 4_000_000  # product entries per row block (about 100 MB of work arrays)
 
 
 @dataclass(frozen=True)
@@ -91,17 +91,25 @@ class Incidence:
         other_sizes = self.sizes("organizations" if among == "actors" else "actors")
         return rows @ (other_sizes - 1)
 
-    def _blocks(self, among: str) -> Iterator[tuple[int, sp.csr_matrix]]:
+    def _blocks(self, among: str) -> Iterator[tuple[int, sp.coo_matrix]]:
+        """Row blocks of the product, each holding about :data:`BLOCK_CELLS` entries at most.
+
+        A row's share of the product is bounded by the summed sizes of its organizations, so
+        blocks are cut on the running sum of that bound: memory stays flat whatever the skew.
+        """
         rows, transposed, _, _ = self._side(among)
         n = rows.shape[0]
         if n == 0:
             return
-        sizes = np.diff(rows.indptr)
-        average = max(1.0, float(sizes.mean()) * float(np.diff(transposed.indptr).mean() or 1))
-        step = max(1, int(BLOCK_CELLS / average))
-        for start in range(0, n, step):
-            block = rows[start : start + step] @ transposed
+        work = np.cumsum(rows @ np.diff(transposed.indptr).astype(np.int64))
+        start = 0
+        while start < n:
+            base = work[start - 1] if start else 0
+            stop = int(np.searchsorted(work, base + BLOCK_CELLS, side="right"))
+            stop = max(stop, start + 1)
+            block = rows[start:stop] @ transposed
             yield start, block.tocoo()
+            start = stop
 
     def _upper(self, start: int, block: sp.coo_matrix) -> tuple[np.ndarray, ...]:
         i = block.row.astype(np.int64) + start

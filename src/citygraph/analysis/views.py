@@ -157,8 +157,9 @@ def lineage_graph(
     _graph_attrs(graph, "lineage", facts)
     _add_relations(graph, facts, facts.lineage)
     if founders:
-        _add_relations(graph, facts, [r for r in facts.relations if r.relation == "founder"],
-                       reverse=True)
+        _add_relations(
+            graph, facts, [r for r in facts.relations if r.relation == "founder"], reverse=True
+        )
     if not nx.is_directed_acyclic_graph(graph):
         cycle = " -> ".join(a for a, _ in nx.find_cycle(graph))
         raise UsageError(f"the lineage is not acyclic: {cycle}", hint="check the change events")
@@ -179,8 +180,13 @@ def org_network(facts: Facts, as_of: PartialDate | None = None) -> nx.MultiDiGra
             _add_node(graph, facts, m.member)
             _add_node(graph, facts, m.organization)
             graph.add_edge(
-                m.member, m.organization, key="member-of", relation="member-of",
-                date=_text(m.begin), sources=" ".join(m.sources), event="",
+                m.member,
+                m.organization,
+                key="member-of",
+                relation="member-of",
+                date=_text(m.begin),
+                sources=" ".join(m.sources),
+                event="",
             )
     relations = [*facts.structure, *facts.lineage, *facts.relations]
     _add_relations(graph, facts, [r for r in relations if is_org(r.source) and is_org(r.target)])
@@ -195,8 +201,9 @@ def _add_relations(
         a, b = (r.target, r.source) if reverse else (r.source, r.target)
         _add_node(graph, facts, a)
         _add_node(graph, facts, b)
-        attrs = dict(relation=r.relation, date=_text(r.date), sources=" ".join(r.sources),
-                     event=r.event)
+        attrs = dict(
+            relation=r.relation, date=_text(r.date), sources=" ".join(r.sources), event=r.event
+        )
         if graph.is_multigraph():
             graph.add_edge(a, b, key=r.relation, **attrs)
         elif not graph.has_edge(a, b):

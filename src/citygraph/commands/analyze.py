@@ -32,8 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         q = measures.add_parser(name, help=help_text, description=help_text)
         q.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
         if name != "export":
-            q.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                           help="output format (default: table)")
+            q.add_argument(
+                "--format",
+                choices=("table", "csv", "json"),
+                default="table",
+                help="output format (default: table)",
+            )
         add_graph_options(q)
         q.set_defaults(run=run)
         return q
@@ -41,11 +45,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     measure("summary", "counts: memberships, actors, organizations, components, pairs")
     q = measure("centrality", "degree, weighted degree, betweenness and PageRank of every node")
     q.add_argument("--top", type=int, metavar="N", help="only the N most central")
-    q.add_argument("--kind", metavar="KIND",
-                   help="only nodes of this kind (city, organization, network, charter...)")
+    q.add_argument(
+        "--kind",
+        metavar="KIND",
+        help="only nodes of this kind (city, organization, network, charter...)",
+    )
     q = measure("overlap", "shared members of organizations (or shared organizations of actors)")
-    q.add_argument("names", nargs="*", metavar="NAME",
-                   help="organizations to compare pairwise (default: the top pairs)")
+    q.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="organizations to compare pairwise (default: the top pairs)",
+    )
     q.add_argument("--among", choices=("organizations", "actors"), default="organizations")
     q.add_argument("--top", type=int, default=20, metavar="N", help="pairs shown without names")
     q.add_argument("--min-shared", type=int, default=1, metavar="N")
@@ -63,11 +74,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     measure("components", "connected components of the membership graph")
     measure("kcores", "core number of every node of the membership graph")
     q = measure("export", "write a view as a graph file (GraphML, GEXF, node-link JSON)")
-    q.add_argument("--view", choices=VIEWS, default="membership",
-                   help="which network (default: membership)")
+    q.add_argument(
+        "--view", choices=VIEWS, default="membership", help="which network (default: membership)"
+    )
     q.add_argument("--format", choices=("graphml", "gexf", "json"), default="graphml")
-    q.add_argument("--min-shared", type=int, default=1, metavar="N",
-                   help="co-membership views: keep pairs sharing at least N")
+    q.add_argument(
+        "--min-shared",
+        type=int,
+        default=1,
+        metavar="N",
+        help="co-membership views: keep pairs sharing at least N",
+    )
     q.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
 
 
@@ -84,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
     elif name == "centrality":
         result = measures.centrality(facts, as_of, top=args.top, kind=args.kind)
     elif name == "overlap":
-        result = measures.overlap(facts, args.names, as_of, among=args.among, top=args.top,
-                                  min_shared=args.min_shared)
+        result = measures.overlap(
+            facts, args.names, as_of, among=args.among, top=args.top, min_shared=args.min_shared
+        )
     elif name == "ego":
         result = measures.ego(facts, args.name, as_of)
     elif name == "path":
@@ -112,8 +130,10 @@ def _export(args: argparse.Namespace, facts, as_of) -> int:
     graph = build_view(facts, args.view, as_of, min_shared=args.min_shared)
     write_graph(graph, args.format, args.output)
     when = f" as of {as_of.text}" if as_of else ""
-    say(f"wrote {args.output}: {args.view} view{when}, {graph.number_of_nodes()} nodes, "
-        f"{graph.number_of_edges()} edges ({args.format})")
+    say(
+        f"wrote {args.output}: {args.view} view{when}, {graph.number_of_nodes()} nodes, "
+        f"{graph.number_of_edges()} edges ({args.format})"
+    )
     if graph.number_of_nodes() == 0:
         say(f"the {args.view} view is empty{when}")
     return 0

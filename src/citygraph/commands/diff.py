@@ -20,8 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("old", type=Path, metavar="OLD")
     p.add_argument("new", type=Path, metavar="NEW")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="text (default): readable report; json: for programs")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default): readable report; json: for programs",
+    )
     p.set_defaults(run=run)
 
 

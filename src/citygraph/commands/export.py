@@ -20,13 +20,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "to get every table with its csv-metadata.json.",
     )
     add_graph_options(p)
-    p.add_argument("--format", "-f", default="turtle", metavar="FORMAT",
-                   help="turtle (default), ntriples, nquads, trig, jsonld, rdfxml or csv")
-    p.add_argument("-o", "--output", type=Path, metavar="PATH",
-                   help="file to write (a folder for csv without --table); default: stdout")
-    p.add_argument("--table", metavar="NAME",
-                   help="csv only: organizations, cities, memberships, events, reported_sizes "
-                   "or sources")
+    p.add_argument(
+        "--format",
+        "-f",
+        default="turtle",
+        metavar="FORMAT",
+        help="turtle (default), ntriples, nquads, trig, jsonld, rdfxml or csv",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="file to write (a folder for csv without --table); default: stdout",
+    )
+    p.add_argument(
+        "--table",
+        metavar="NAME",
+        help="csv only: organizations, cities, memberships, events, reported_sizes or sources",
+    )
     p.set_defaults(run=run)
 
 
@@ -45,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
             f"{', '.join(export.TABLE_NAMES)}) or -o FOLDER for all of them"
         )
     if fmt == "csv" and table is None and args.output.suffix.lower() == ".csv":
-        raise UsageError(f"{args.output}: to write one table add --table NAME; "
-                         "to write all of them give -o a folder")
+        raise UsageError(
+            f"{args.output}: to write one table add --table NAME; "
+            "to write all of them give -o a folder"
+        )
     kg = load_graph(args)
     if fmt == "csv" and table is None:
         with staged_folder(args.output) as stage:

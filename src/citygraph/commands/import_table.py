@@ -19,18 +19,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "mapping, missing column, unreadable table); nothing is written on failure.",
     )
     p.add_argument("table", type=Path, metavar="TABLE", help="the CSV file")
-    p.add_argument("--mapping", type=Path, required=True, metavar="MAPPING",
-                   help="mapping file (.yaml/.yml or .toml); see examples/README.md")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
-                   help="the RDF to write: .trig or .nq (graph named by the mapping's source "
-                   "slug) or .ttl (graph named after the file)")
-    p.add_argument("--rejects", type=Path, metavar="FILE",
-                   help="CSV of the rejected rows: line, reason, detail, then the row")
-    p.add_argument("--report", type=Path, metavar="FILE",
-                   help="reconciliation report: every actor and network with its evidence "
-                   "(JSON if FILE ends in .json, text otherwise)")
-    p.add_argument("--overrides", type=Path, metavar="FILE",
-                   help="YAML file of curator decisions: same, different, map")
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        required=True,
+        metavar="MAPPING",
+        help="mapping file (.yaml/.yml or .toml); see examples/README.md",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="the RDF to write: .trig or .nq (graph named by the mapping's source "
+        "slug) or .ttl (graph named after the file)",
+    )
+    p.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="FILE",
+        help="CSV of the rejected rows: line, reason, detail, then the row",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="reconciliation report: every actor and network with its evidence "
+        "(JSON if FILE ends in .json, text otherwise)",
+    )
+    p.add_argument(
+        "--overrides",
+        type=Path,
+        metavar="FILE",
+        help="YAML file of curator decisions: same, different, map",
+    )
     p.add_argument("--encoding", metavar="ENC", help="the table's encoding (default: detected)")
     p.add_argument("--delimiter", metavar="D", help="the table's delimiter (default: detected)")
     add_graph_options(p)
@@ -75,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         atomic.write_bytes(args.report, report)
     say(reports.summary_text(result))
-    say(f"wrote {args.output}" + (f", {args.rejects}" if args.rejects else "")
-        + (f", {args.report}" if args.report else ""))
+    say(
+        f"wrote {args.output}"
+        + (f", {args.rejects}" if args.rejects else "")
+        + (f", {args.report}" if args.report else "")
+    )
     return 0

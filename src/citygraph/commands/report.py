@@ -17,8 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "network access needed) with the membership network, the overlap heatmap of "
         "organizations, a timeline of foundings, charters and mergers, and the centrality table.",
     )
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
-                   help="folder to write index.html into (created if missing)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder to write index.html into (created if missing)",
+    )
     p.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
     add_graph_options(p)
     p.set_defaults(run=run)

@@ -1,4 +1,4 @@
-"""Tables (CSV) to RDF through a declared mapping, with every row accounted for and names reconciled.
+"""Tables (CSV) to RDF through a declared mapping; every row accounted for, names reconciled.
 
 The modules, in the order an import runs through them: :mod:`.mapping` (the mapping file),
 :mod:`.table` (reading the CSV), :mod:`.clean` (cell values), :mod:`.checks` (quality warnings),
@@ -14,7 +14,13 @@ from typing import Any
 
 from ..engine import format_of
 from .mapping import load_mapping
-from .pipeline import ImportResult, check_counts, import_memberships, import_organizations, open_table
+from .pipeline import (
+    ImportResult,
+    check_counts,
+    import_memberships,
+    import_organizations,
+    open_table,
+)
 from .reconcile import Curated, load_overrides, slugify
 
 OUTPUT_FORMATS = {"trig": "trig", "nquads": "nquads", "turtle": "turtle"}

@@ -20,6 +20,7 @@ CLEANINGS = {
     "year-extracted": "years taken from a longer text",
     "country-alias": "country codes mapped to ISO 3166-1",
     "country-case": "country codes upper-cased",
+    "url-scheme": "web addresses without http:// given one",
 }
 
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")

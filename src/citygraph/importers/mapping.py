@@ -21,7 +21,6 @@ KINDS = ("memberships", "organizations")
 # The columns a mapping may name, by kind of table; the required ones are checked.
 MEMBERSHIP_COLUMNS = (
     "name",
-    "locality",
     "country",
     "latitude",
     "longitude",
@@ -33,9 +32,8 @@ MEMBERSHIP_COLUMNS = (
     "network_code",
     "role",
     "joined",
-    "row_id",
 )
-ORGANIZATION_COLUMNS = ("name", "acronym", "code", "founded", "url", "row_id")
+ORGANIZATION_COLUMNS = ("name", "acronym", "code", "founded", "url")
 REQUIRED_COLUMNS = {"memberships": ("name", "country"), "organizations": ("name",)}
 
 # What an actor of the table becomes in the graph (docs/model.md classes).
@@ -184,8 +182,12 @@ def _build(path: Path, raw: dict[str, Any]) -> Mapping:
         creator=_text(path, "source.creator", src["creator"]) if "creator" in src else None,
         note=_text(path, "source.note", src["note"]) if "note" in src else None,
     )
+    if source.url and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", source.url):
+        raise UsageError(f"{path}: source.url {source.url!r} is not a web address (http(s)://...)")
     if source.issued and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", source.issued):
-        raise UsageError(f"{path}: source.issued must be a year, year-month or date (2021, 2021-05)")
+        raise UsageError(
+            f"{path}: source.issued must be a year, year-month or date (2021, 2021-05)"
+        )
 
     table = _check_keys(path, "table", raw.get("table", {}), TABLE_KEYS)
     delimiter = table.get("delimiter")
@@ -238,7 +240,9 @@ def _build(path: Path, raw: dict[str, Any]) -> Mapping:
             raise UsageError(f"{path}: role {slug_!r} is not a slug (id:role/<slug>)")
     for slug_, names in labels.items():
         if not isinstance(names, dict) or set(names) != {"fr", "en"}:
-            raise UsageError(f"{path}: roles.labels.{slug_} needs exactly an 'fr' and an 'en' label")
+            raise UsageError(
+                f"{path}: roles.labels.{slug_} needs exactly an 'fr' and an 'en' label"
+            )
 
     countries = raw.get("countries", {})
     if not isinstance(countries, dict):

@@ -8,7 +8,8 @@ is asserted before anything is written.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,9 +101,7 @@ class ImportResult:
 # --- the common start ---------------------------------------------------------------------
 
 
-def open_table(
-    path: Path, mapping: Mapping, encoding: str | None, delimiter: str | None
-) -> Table:
+def open_table(path: Path, mapping: Mapping, encoding: str | None, delimiter: str | None) -> Table:
     table = read_table(
         path,
         encoding=encoding or mapping.encoding,
@@ -161,9 +160,7 @@ def import_memberships(
     _resolve_networks(networks, curated, overrides, taken, graph, mapping)
     network_iris = {n.iri for n in networks.values()}
 
-    actors = reconcile_actors(
-        [p.record for p in parsed], curated, overrides, taken | network_iris
-    )
+    actors = reconcile_actors([p.record for p in parsed], curated, overrides, taken | network_iris)
     actor_of = {id(r): a for a in actors for r in a.records}
 
     # memberships, in row order; duplicates merged or rejected
@@ -174,7 +171,12 @@ def import_memberships(
         network = networks[p.network_key]
         if actor.iri == network.iri:
             rejects.append(
-                Reject(p.row.line, "member-of-itself", f"{short_iri(actor.iri)} is the network", p.row.raw)
+                Reject(
+                    p.row.line,
+                    "member-of-itself",
+                    f"{short_iri(actor.iri)} is the network",
+                    p.row.raw,
+                )
             )
             continue
         key = (actor.iri, network.iri)
@@ -276,8 +278,11 @@ def _parse_membership(
         lon = cleaner.decimal(_cell(row, mapping, "longitude"), col["longitude"])
         if (lat is None) != (lon is None):
             warnings.append(
-                Finding(row.line, "half-coordinates", "only one of latitude and longitude is given: "
-                        "neither is written")
+                Finding(
+                    row.line,
+                    "half-coordinates",
+                    "only one of latitude and longitude is given: neither is written",
+                )
             )
             lat = lon = None
         if lat is not None and lon is not None:
@@ -382,11 +387,21 @@ def _resolve_networks(
         used.add(network.iri)
         names = unique([n for n in (network.name, network.acronym) if n] + network.names)
         if network.curated:
-            graph.network(network.iri, label=None, names=names,
-                          known_labels=curated.entities[network.iri].labels, description=None)
+            graph.network(
+                network.iri,
+                label=None,
+                names=names,
+                known_labels=curated.entities[network.iri].labels,
+                description=None,
+            )
         else:
-            graph.network(network.iri, label=names[0], names=names[1:], known_labels=[],
-                          description=_description(mapping))
+            graph.network(
+                network.iri,
+                label=names[0],
+                names=names[1:],
+                known_labels=[],
+                description=_description(mapping),
+            )
         if network.code:
             graph.add(network.iri, "http://purl.org/dc/terms/identifier", _plain(network.code))
 
@@ -409,11 +424,22 @@ def _write_actors(graph: ImportGraph, actors: list[Any], curated: Curated, kg: A
         label = None if known else actor.label
         names = actor.names if known else actor.names[1:]
         if actor.kind == "city":
-            graph.city(actor.iri, label=label, names=names, known_labels=known_labels,
-                       country=actor.country, coordinates=actor.coordinates())
+            graph.city(
+                actor.iri,
+                label=label,
+                names=names,
+                known_labels=known_labels,
+                country=actor.country,
+                coordinates=actor.coordinates(),
+            )
         else:
-            graph.network(actor.iri, label=label, names=names, known_labels=known_labels,
-                          description=None if known else _member_description(graph))
+            graph.network(
+                actor.iri,
+                label=label,
+                names=names,
+                known_labels=known_labels,
+                description=None if known else _member_description(graph),
+            )
             if known:
                 graph.typed_as(actor.iri, ())
 
@@ -436,13 +462,23 @@ def _check_membership(
     if known:
         problem = checks.kind_contradiction(actor.kind, known.member_kinds)
         if problem:
-            warnings.append(Finding(p.row.line, "kind-contradicts-criteria",
-                                    f"{p.record.name} in {short_iri(network.iri)}: {problem}"))
+            warnings.append(
+                Finding(
+                    p.row.line,
+                    "kind-contradicts-criteria",
+                    f"{p.record.name} in {short_iri(network.iri)}: {problem}",
+                )
+            )
         if known.min_population and p.population is not None and actor.kind == "city":
             problem = checks.below_population(p.population, known.min_population)
             if problem:
-                warnings.append(Finding(p.row.line, "population-below-criterion",
-                                        f"{p.record.name} in {short_iri(network.iri)}: {problem}"))
+                warnings.append(
+                    Finding(
+                        p.row.line,
+                        "population-below-criterion",
+                        f"{p.record.name} in {short_iri(network.iri)}: {problem}",
+                    )
+                )
 
 
 def _restate_seeds(graph: ImportGraph, curated: Curated) -> set[str]:
@@ -498,23 +534,42 @@ def import_organizations(
             rejects.append(Reject(row.line, error.reason, error.detail, row.raw))
             continue
         if founded is not None and checks.impossible_year(founded):
-            warnings.append(Finding(row.line, "impossible-year",
-                                    f"{name}: founding {checks.impossible_year(founded)}"))
+            warnings.append(
+                Finding(
+                    row.line,
+                    "impossible-year",
+                    f"{name}: founding {checks.impossible_year(founded)}",
+                )
+            )
+        if url and re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", url, re.IGNORECASE):
+            url = f"http://{url}"
+            cleaner.counts["url-scheme", col["url"]] += 1
         if url and not url.lower().startswith(("http://", "https://")):
-            warnings.append(Finding(row.line, "bad-url", f"{name}: {url!r} is not a web address; not written"))
+            warnings.append(
+                Finding(row.line, "bad-url", f"{name}: {url!r} is not a web address; not written")
+            )
             url = None
         key = f"code:{code}" if code else f"name:{compact(acronym or name)}"
         if key in networks:
             first = networks[key]
-            warnings.append(Finding(row.line, "duplicate-organization",
-                                    f"{name}: same {key} as line {first.lines[0]}: merged"))
+            warnings.append(
+                Finding(
+                    row.line,
+                    "duplicate-organization",
+                    f"{name}: same {key} as line {first.lines[0]}: merged",
+                )
+            )
             first.lines.append(row.line)
-            first.names = unique([*first.names, name, *([clean_acronym(acronym)] if acronym else [])])
+            first.names = unique(
+                [*first.names, name, *([clean_acronym(acronym)] if acronym else [])]
+            )
             first.founded = first.founded or founded
             first.url = first.url or url
         else:
             names = unique([name, *([clean_acronym(acronym)] if acronym else [])])
-            networks[key] = Network(key, name, acronym, code, [row.line], names, founded=founded, url=url)
+            networks[key] = Network(
+                key, name, acronym, code, [row.line], names, founded=founded, url=url
+            )
         imported += 1
 
     graph = ImportGraph(slug)
@@ -531,28 +586,49 @@ def import_organizations(
             network.iri = f"{ID}{base}"
             if network.iri in used:
                 network.iri = f"{ID}{base}-{organization_slug(None, None, network.code or 'x')}"
-            network.evidence.append(f"no curated organization matches: minted {short_iri(network.iri)}")
+            network.evidence.append(
+                f"no curated organization matches: minted {short_iri(network.iri)}"
+            )
         used.add(network.iri)
         if network.curated:
-            graph.network(network.iri, label=None, names=network.names,
-                          known_labels=curated.entities[network.iri].labels, description=None)
+            graph.network(
+                network.iri,
+                label=None,
+                names=network.names,
+                known_labels=curated.entities[network.iri].labels,
+                description=None,
+            )
         else:
-            graph.network(network.iri, label=network.names[0], names=network.names[1:],
-                          known_labels=[], description=_description(mapping))
+            graph.network(
+                network.iri,
+                label=network.names[0],
+                names=network.names[1:],
+                known_labels=[],
+                description=_description(mapping),
+            )
         if network.code:
             graph.add(network.iri, "http://purl.org/dc/terms/identifier", _plain(network.code))
         if network.founded is not None:
             from .writer import date_literal
 
-            graph.add(network.iri, "https://schema.org/foundingDate", date_literal(f"{network.founded:04d}"))
+            graph.add(
+                network.iri,
+                "https://schema.org/foundingDate",
+                date_literal(f"{network.founded:04d}"),
+            )
         if network.url:
             import pyoxigraph as ox
 
             try:
                 graph.add(network.iri, "https://schema.org/url", ox.NamedNode(network.url))
             except ValueError:
-                warnings.append(Finding(network.lines[0], "bad-url",
-                                        f"{network.name}: {network.url!r} is not an IRI; not written"))
+                warnings.append(
+                    Finding(
+                        network.lines[0],
+                        "bad-url",
+                        f"{network.name}: {network.url!r} is not an IRI; not written",
+                    )
+                )
     graph.describe_source(mapping.source)
     graph.restate(kg, _restate_seeds(graph, curated))
     return ImportResult(
@@ -573,4 +649,3 @@ def check_counts(result: ImportResult) -> None:
         raise AssertionError(  # a bug in the importer, not in the input
             f"{result.imported} imported + {len(result.rejects)} rejected != {result.rows} rows"
         )
-

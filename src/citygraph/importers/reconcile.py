@@ -47,22 +47,69 @@ CURATED_KM = 50.0
 NAME_PREFIXES = tuple(
     sorted(
         {
-            "ville de", "ville d", "ville du", "commune de", "commune d", "mairie de", "mairie d",
-            "municipalite de", "city of", "town of", "municipality of", "city council of",
-            "borough of", "county borough of", "comune di", "citta di", "citta metropolitana di",
-            "municipio di", "municipio de", "stadt", "gemeinde", "landeshauptstadt",
-            "hansestadt", "marktgemeinde", "stadtgemeinde", "ayuntamiento de", "ajuntament de",
-            "ajuntament d", "concello de", "municipalidad de", "camara municipal de",
-            "camara municipal do", "camara municipal da", "prefeitura de", "cidade de",
-            "gemeente", "stad", "miasto", "gmina", "mesto", "obcina", "grad", "dimos",
-            "municipiul", "comuna", "kommune", "kaupunki", "urad mesta",
+            "ville de",
+            "ville d",
+            "ville du",
+            "commune de",
+            "commune d",
+            "mairie de",
+            "mairie d",
+            "municipalite de",
+            "city of",
+            "town of",
+            "municipality of",
+            "city council of",
+            "borough of",
+            "county borough of",
+            "comune di",
+            "citta di",
+            "citta metropolitana di",
+            "municipio di",
+            "municipio de",
+            "stadt",
+            "gemeinde",
+            "landeshauptstadt",
+            "hansestadt",
+            "marktgemeinde",
+            "stadtgemeinde",
+            "ayuntamiento de",
+            "ajuntament de",
+            "ajuntament d",
+            "concello de",
+            "municipalidad de",
+            "camara municipal de",
+            "camara municipal do",
+            "camara municipal da",
+            "prefeitura de",
+            "cidade de",
+            "gemeente",
+            "stad",
+            "miasto",
+            "gmina",
+            "mesto",
+            "obcina",
+            "grad",
+            "dimos",
+            "municipiul",
+            "comuna",
+            "kommune",
+            "kaupunki",
+            "urad mesta",
         },
         key=lambda p: (-len(p), p),
     )
 )
 NAME_SUFFIXES = (
-    "city council", "city hall", "town council", "municipal council", "municipality",
-    "town hall", "kommune", "kaupunki", "stad", "gemeente",
+    "city council",
+    "city hall",
+    "town council",
+    "municipal council",
+    "municipality",
+    "town hall",
+    "kommune",
+    "kaupunki",
+    "stad",
+    "gemeente",
 )
 
 
@@ -172,7 +219,9 @@ class Curated:
             e = entity(iri, "city")
             e.names.add(normalise_name(str(name)))
             e.labels.append(str(name))
-        for iri, country in rows("SELECT ?e ?c WHERE { ?e a schema:City ; schema:addressCountry ?c }"):
+        for iri, country in rows(
+            "SELECT ?e ?c WHERE { ?e a schema:City ; schema:addressCountry ?c }"
+        ):
             entity(iri, "city").country = str(country)
         for iri, lat, lon in sorted(
             rows("SELECT ?e ?lat ?lon WHERE { ?e a schema:City ; geo:lat ?lat ; geo:long ?lon }")
@@ -266,7 +315,9 @@ def load_overrides(path: Path | None) -> Overrides:
     except FileNotFoundError:
         raise UsageError(f"{path}: no such overrides file") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: cannot read the overrides file ({str(exc).splitlines()[0]})") from None
+        raise UsageError(
+            f"{path}: cannot read the overrides file ({str(exc).splitlines()[0]})"
+        ) from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: an overrides file is a set of keys: same, different, map")
     for key in data:
@@ -274,7 +325,11 @@ def load_overrides(path: Path | None) -> Overrides:
             raise UsageError(f"{path}: unknown key {key!r}; known keys: same, different, map")
 
     def ref(item: Any, where: str) -> Ref:
-        if not isinstance(item, dict) or "name" not in item or set(item) - {"name", "country", "row"}:
+        if (
+            not isinstance(item, dict)
+            or "name" not in item
+            or set(item) - {"name", "country", "row"}
+        ):
             raise UsageError(f"{path}: {where} must be {{name: ..., country: ..., row: ...}}")
         row = item.get("row")
         return Ref(str(item["name"]), item.get("country"), int(row) if row is not None else None)
@@ -283,7 +338,9 @@ def load_overrides(path: Path | None) -> Overrides:
         result = []
         for n, item in enumerate(data.get(key) or [], 1):
             if not isinstance(item, list) or len(item) != 2:
-                raise UsageError(f"{path}: {key} entry {n} must be a pair [{{name:..}}, {{name:..}}]")
+                raise UsageError(
+                    f"{path}: {key} entry {n} must be a pair [{{name:..}}, {{name:..}}]"
+                )
             result.append((ref(item[0], f"{key} entry {n}"), ref(item[1], f"{key} entry {n}")))
         return result
 
@@ -413,10 +470,12 @@ def reconcile_actors(
                 ra, rb = records[a], records[b]
                 if ra.identifier and rb.identifier and ra.identifier != rb.identifier:
                     uf.apart.add((a, b))
-    for (kind, ident), indices in sorted(by_identifier.items()):
+    for (_kind, ident), indices in sorted(by_identifier.items()):
         for b in indices[1:]:
             if uf.union(indices[0], b):
-                why[indices[0]].append(f"same identifier {ident} (lines {records[indices[0]].line}, {records[b].line})")
+                why[indices[0]].append(
+                    f"same identifier {ident} (lines {records[indices[0]].line}, {records[b].line})"
+                )
 
     for (norm, country, _kind), indices in sorted(groups.items(), key=lambda kv: kv[1][0]):
         located = [i for i in indices if records[i].located]
@@ -521,7 +580,8 @@ def _match_curated(
         for other in group[1:]:
             if uf.union(first, index[id(other.records[0])]):
                 why[first].append(
-                    f"lines {group[0].first_line} and {other.first_line} both match {short_iri(iri)}"
+                    f"lines {group[0].first_line} and {other.first_line} both match "
+                    f"{short_iri(iri)}"
                 )
         for actor in group:
             for r in actor.records:
@@ -564,7 +624,9 @@ def _name_and_mint(actors: list[Actor], taken: set[str]) -> None:
         counts: dict[str, int] = defaultdict(int)
         for r in actor.records:
             counts[r.name] += 1
-        actor.names = sorted(counts, key=lambda n: (-counts[n], [r.name for r in actor.records].index(n)))
+        actor.names = sorted(
+            counts, key=lambda n: (-counts[n], [r.name for r in actor.records].index(n))
+        )
         actor.label = actor.names[0]
         if actor.curated:
             actor.iri = actor.curated
@@ -617,21 +679,28 @@ def match_organization(
     candidates: dict[str, list[str]] = defaultdict(list)
     for entity in curated.of_kind("organization"):
         if code and code in entity.codes:
-            candidates[entity.iri].append(f"code {code} is recorded for curated {short_iri(entity.iri)}")
+            candidates[entity.iri].append(
+                f"code {code} is recorded for curated {short_iri(entity.iri)}"
+            )
         if acronym and compact(clean_acronym(acronym)) in entity.names:
             candidates[entity.iri].append(
-                f"acronym {clean_acronym(acronym)!r} matches a label of curated {short_iri(entity.iri)}"
+                f"acronym {clean_acronym(acronym)!r} matches a label of curated "
+                f"{short_iri(entity.iri)}"
             )
         if name and compact(name) in entity.names:
-            candidates[entity.iri].append(f"name {name!r} matches a label of curated {short_iri(entity.iri)}")
+            candidates[entity.iri].append(
+                f"name {name!r} matches a label of curated {short_iri(entity.iri)}"
+            )
     if len(candidates) == 1:
         iri, evidence = next(iter(candidates.items()))
         return OrgMatch(iri, evidence)
     if candidates:
         return OrgMatch(
             None,
-            ["several curated organizations match, none chosen (review): "
-             + ", ".join(short_iri(c) for c in sorted(candidates))],
+            [
+                "several curated organizations match, none chosen (review): "
+                + ", ".join(short_iri(c) for c in sorted(candidates))
+            ],
         )
     return OrgMatch(None, [])
 

@@ -139,8 +139,10 @@ def report_text(result: ImportResult) -> bytes:
     lines = ["# Import report", "", summary_text(result), "", "## Organizations", ""]
     for n in data["organizations"]:
         state = "matched" if n["matched"] else "created"
-        lines.append(f"- {n['iri']} ({state}; {n['lines']} rows from line {n['first_line']}): "
-                     f"{n['name'] or n['acronym'] or n['code']}")
+        lines.append(
+            f"- {n['iri']} ({state}; {n['lines']} rows from line {n['first_line']}): "
+            f"{n['name'] or n['acronym'] or n['code']}"
+        )
         lines.extend(f"    - {e}" for e in n["evidence"])
     lines += ["", "## Actors", ""]
     for a in data["actors"]:

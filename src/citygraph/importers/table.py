@@ -43,7 +43,9 @@ class Table:
 
 
 def _name(delimiter: str) -> str:
-    return {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, repr(delimiter))
+    return {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+        delimiter, repr(delimiter)
+    )
 
 
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
@@ -67,7 +69,7 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
     tried = []
     has_bom = raw.startswith(b"\xef\xbb\xbf")
     for candidate in ENCODINGS:
-        if (candidate == "utf-8") == has_bom:
+        if (candidate == "utf-8" and has_bom) or (candidate == "utf-8-sig" and not has_bom):
             continue  # a byte-order mark is utf-8-sig; without one utf-8-sig is utf-8 again
         try:
             text = raw.decode(candidate)
@@ -126,9 +128,7 @@ def unique_header(names: list[str]) -> list[str]:
     return result
 
 
-def read_table(
-    path: Path, *, encoding: str | None = None, delimiter: str | None = None
-) -> Table:
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
     """Read the whole table; malformed rows are kept with their problem, never dropped."""
     path = Path(path)
     try:
@@ -167,7 +167,7 @@ def read_table(
         problem = None
         if len(fields) != len(header):
             problem = f"has {len(fields)} fields where the header has {len(header)}"
-        values = dict(zip(header, fields)) if problem is None else {}
+        values = dict(zip(header, fields, strict=False)) if problem is None else {}
         table.rows.append(Row(start, values, fields, problem))
         start = reader.line_num + 1
     if not table.rows:

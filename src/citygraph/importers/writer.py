@@ -101,7 +101,7 @@ class ImportGraph:
     # --- the pieces --------------------------------------------------------------------------
 
     def describe_source(self, source: Any) -> None:
-        s = str(self.source)
+        s = self.source.value
         self.add(s, RDF_TYPE, _n(f"{DCT}BibliographicResource"))
         self.add(s, RDF_TYPE, _n(f"{PROV}Entity"))
         self.add(s, f"{DCT}title", _lit(source.title, lang=source.language))

@@ -1,0 +1,586 @@
+"""citygraph against the plain rdflib + pyshacl + networkx stack, step by step, on the same file.
+
+    python benchmarks/run.py --size S|M|L [--seed 1] [--work DIR] [--plain-timeout 300]
+
+One run generates (once, cached in ``--work``) the synthetic graph of that size without its
+deliberate violations (``benchmarks/generate.py --no-violations``; ``build`` refuses a graph that
+does not conform), then measures, each group of steps in its own fresh Python process so that the
+peak memory of one group does not leak into the next:
+
+* plain stack: rdflib parses the N-Quads into a memory Dataset, pyshacl validates the union,
+  rdflib writes Turtle, networkx builds the membership graph and the co-membership projection
+  among cities; each step stops after ``--plain-timeout`` seconds (said so in the table);
+* citygraph: ``citygraph build`` as a whole process (load, validate, every export: the headline
+  number), then its steps one by one: load, SHACL (fastshacl) and each quality query, the export
+  snapshot and each format, loading the persistent store (``--store``), each catalogue query on the
+  store (median of ``--runs`` warm runs), reading the analysis facts and each analysis, and
+  ``citygraph analyze summary`` as a whole process on the store.
+
+Time is wall-clock (``time.perf_counter``). Memory is the process's peak resident set size
+(``ru_maxrss``): for a whole process, read with ``os.wait4``; for a step inside a group, the peak of
+the process so far, which includes what earlier steps of the group loaded (the graph, typically).
+The table goes to standard output and to ``benchmarks/results/<size>.md``; raw numbers to
+``benchmarks/results/<size>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+ORG = "http://www.w3.org/ns/org#"
+
+
+class StepTimeout(Exception):
+    pass
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _emit(record: dict[str, Any]) -> None:
+    print("RESULT " + json.dumps(record), flush=True)
+
+
+def _measure(
+    stack: str, step: str, fn: Callable[[], Any], timeout: float | None = None
+) -> tuple[bool, Any]:
+    """Run one step, print its record; False when it timed out or failed (the record says so)."""
+
+    def alarm(_signum: int, _frame: Any) -> None:
+        raise StepTimeout
+
+    if timeout:
+        signal.signal(signal.SIGALRM, alarm)
+        signal.alarm(int(timeout))
+    start = time.perf_counter()
+    try:
+        value = fn()
+    except StepTimeout:
+        _emit(
+            {
+                "stack": stack,
+                "step": step,
+                "seconds": None,
+                "peak_mb": _peak_mb(),
+                "note": f"stopped after {timeout:.0f} s",
+            }
+        )
+        return False, None
+    except Exception as exc:  # a benchmark reports a failing step and goes on
+        _emit(
+            {
+                "stack": stack,
+                "step": step,
+                "seconds": None,
+                "peak_mb": _peak_mb(),
+                "note": f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:80]}",
+            }
+        )
+        return False, None
+    finally:
+        if timeout:
+            signal.alarm(0)
+    seconds = time.perf_counter() - start
+    note = value if isinstance(value, str) else ""
+    _emit({"stack": stack, "step": step, "seconds": seconds, "peak_mb": _peak_mb(), "note": note})
+    return True, value
+
+
+# --- the groups (each runs in its own process: python run.py --group NAME ...) ---------------
+
+
+def group_plain(args: argparse.Namespace) -> None:
+    """The plain stack, as a researcher without citygraph would write it."""
+    import logging
+
+    import networkx as nx
+    import pyshacl
+    from networkx.algorithms import bipartite
+    from rdflib import Dataset, Graph, URIRef
+
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    timeout = args.plain_timeout
+    state: dict[str, Any] = {}
+
+    def parse() -> str:
+        ds = Dataset()
+        ds.parse(args.file, format="nquads")
+        union = Graph()
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            union.add((s, p, o))
+        state["union"] = union
+        return f"{len(union):,} triples"
+
+    ok, _ = _measure("plain", "load (rdflib parse N-Quads, union)", parse, timeout)
+    if not ok:
+        return
+    union = state["union"]
+
+    def shacl() -> str:
+        conforms, _report, _text = pyshacl.validate(
+            union, shacl_graph=str(args.shapes), inference="none", advanced=False
+        )
+        return f"conforms={conforms}"
+
+    _measure("plain", "validate (pyshacl)", shacl, timeout)
+
+    def turtle() -> str:
+        out = Path(args.work) / "plain.ttl"
+        union.serialize(destination=str(out), format="turtle")
+        return f"{out.stat().st_size / 1e6:,.0f} MB"
+
+    _measure("plain", "export turtle (rdflib)", turtle, timeout)
+
+    def projection() -> str:
+        member_of = URIRef(ORG + "memberOf")
+        graph = nx.Graph()
+        for s, _p, o in union.triples((None, member_of, None)):
+            graph.add_node(s, bipartite=0)
+            graph.add_node(o, bipartite=1)
+            graph.add_edge(s, o)
+        actors = [n for n, side in graph.nodes(data="bipartite") if side == 0]
+        projected = bipartite.weighted_projected_graph(graph, actors)
+        return f"{projected.number_of_edges():,} city pairs"
+
+    _measure("plain", "analysis (networkx co-membership projection)", projection, timeout)
+
+
+def group_build(args: argparse.Namespace) -> None:
+    """`citygraph build` as a whole process (the number a user sees)."""
+    empty = Path(args.work) / "empty-data"
+    empty.mkdir(exist_ok=True)
+    out = Path(args.work) / "dist"
+    cmd = ["citygraph", "build", "--data", str(empty), "--with", str(args.file), "-o", str(out)]
+    record = _process("citygraph", "build (whole process: load, validate, every export)", cmd)
+    _emit(record)
+
+
+def _process(stack: str, step: str, cmd: list[str], timeout: float | None = None) -> dict:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        proc.returncode = 0
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    note = "" if code == 0 else f"exit {code}: {err.strip().splitlines()[-1][:100] if err else ''}"
+    return {
+        "stack": stack,
+        "step": step,
+        "seconds": seconds if code == 0 else None,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "note": note,
+    }
+
+
+def _kg(args: argparse.Namespace, store: Path | None = None):
+    from citygraph.graph import KnowledgeGraph
+
+    empty = Path(args.work) / "empty-data"
+    empty.mkdir(exist_ok=True)
+    return KnowledgeGraph.load(empty, [Path(args.file)], store=store)
+
+
+def group_validate(args: argparse.Namespace) -> None:
+    import logging
+
+    from citygraph.validate import quality_queries, run_shacl
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    state: dict[str, Any] = {}
+
+    def load() -> str:
+        state["kg"] = _kg(args)
+        return f"{len(state['kg']):,} statements (sources + union)"
+
+    _measure("citygraph", "load (Oxigraph, memory)", load)
+    kg = state["kg"]
+
+    def shacl() -> str:
+        findings, _ = run_shacl(kg, validator="fast")
+        violations = sum(1 for f in findings if f.severity == "Violation")
+        return f"{violations} violations, {len(findings) - violations} warnings"
+
+    _measure("citygraph", "validate: SHACL shapes (fastshacl)", shacl)
+    for path in quality_queries():
+        _measure(
+            "citygraph",
+            f"validate: {path.stem}",
+            lambda p=path: f"{len(kg.sparql(p.read_text(encoding='utf-8')).rows)} rows",
+        )
+
+
+def group_export(args: argparse.Namespace) -> None:
+    from citygraph import export
+
+    state: dict[str, Any] = {}
+    _measure(
+        "citygraph",
+        "load (Oxigraph, memory) for the exports",
+        lambda: state.setdefault("kg", _kg(args)) and "",
+    )
+    kg = state["kg"]
+    _measure(
+        "citygraph",
+        "export: snapshot (sorted canonical N-Triples)",
+        lambda: state.setdefault("snap", export.Snapshot.of(kg)) and "",
+    )
+    for fmt in export.RDF_FORMATS:
+        _measure(
+            "citygraph",
+            f"export: {fmt}",
+            lambda f=fmt: f"{len(export.render(kg, f, state['snap'])) / 1e6:,.1f} MB",
+        )
+    _measure(
+        "citygraph",
+        "export: csv tables",
+        lambda: f"{sum(len(b) for b in export.csv_files(kg).values()) / 1e6:,.1f} MB",
+    )
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return Path(args.work) / f"store-{Path(args.file).stem}"
+
+
+def group_store(args: argparse.Namespace) -> None:
+    import shutil
+
+    store = _store_path(args)
+    if store.exists():
+        shutil.rmtree(store)
+    _measure(
+        "citygraph",
+        "load into the persistent store (--store, bulk load)",
+        lambda: f"{len(_kg(args, store)):,} statements",
+    )
+
+
+def _bindings_for(query: Any, sample: dict[str, str]) -> dict[str, str]:
+    values = {}
+    for param in query.params:
+        if param.name in sample:
+            values[param.name] = sample[param.name]
+        elif param.required and query.examples:
+            values[param.name] = query.examples[0].get(param.name, "")
+    return values
+
+
+def _sample(kg: Any) -> dict[str, str]:
+    """Parameters that hit the synthetic data: its busiest city and largest network."""
+    prefix = "https://w3id.org/citygraph/id/"
+    city = kg.sparql(
+        f"SELECT ?c (COUNT(*) AS ?n) WHERE {{ ?c <{ORG}memberOf> ?o }} GROUP BY ?c "
+        "ORDER BY DESC(?n) ?c LIMIT 1"
+    ).rows[0][0]
+    network = kg.sparql(
+        f"SELECT ?o (COUNT(*) AS ?n) WHERE {{ ?o <{ORG}hasMember> ?c }} GROUP BY ?o "
+        "ORDER BY DESC(?n) ?o LIMIT 1"
+    ).rows[0][0]
+    city_slug, network_slug = str(city)[len(prefix) :], str(network)[len(prefix) :]
+    return {
+        "city": city_slug,
+        "network": network_slug,
+        "organization": network_slug,
+        "entity": network_slug,
+        "text": city_slug.split("-")[0],
+        "min": "2",
+        "date": "2010",
+        "from": "2000",
+        "to": "2005",
+        "theme": "climate",
+        "scope": "europe",
+        "language": "en",
+    }
+
+
+def group_queries(args: argparse.Namespace) -> None:
+    from citygraph.query import bind, catalogue, run_sparql
+
+    state: dict[str, Any] = {}
+    _measure(
+        "citygraph",
+        "open the persistent store (no reload)",
+        lambda: f"{len(state.setdefault('kg', _kg(args, _store_path(args)))):,} statements",
+    )
+    kg = state["kg"]
+    sample = _sample(kg)
+    for name, query in sorted(catalogue().items()):
+        if name in args.skip_queries:
+            _emit(
+                {
+                    "stack": "citygraph",
+                    "step": f"query: {name}",
+                    "seconds": None,
+                    "peak_mb": _peak_mb(),
+                    "note": "skipped (pairwise aggregation: see note)",
+                }
+            )
+            continue
+        bindings = bind(query, _bindings_for(query, sample))
+
+        def timed(q: Any = query, b: dict = bindings) -> str:
+            first = run_sparql(kg, q.text, b)
+            times = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                run_sparql(kg, q.text, b)
+                times.append(time.perf_counter() - start)
+            rows = len(first.rows) if first.kind == "select" else len(first.triples)
+            state["median"] = statistics.median(times)
+            return f"median of {args.runs}: {state['median'] * 1000:,.1f} ms, {rows} rows"
+
+        ok, note = _measure("citygraph", f"query: {name}", timed, args.query_timeout)
+
+
+def group_analysis(args: argparse.Namespace) -> None:
+    from citygraph.analysis import measures, read_facts
+
+    state: dict[str, Any] = {}
+    kg = _kg(args, _store_path(args))
+    _measure(
+        "citygraph",
+        "analysis: read facts (SPARQL)",
+        lambda: f"{len(state.setdefault('facts', read_facts(kg)).memberships):,} memberships",
+    )
+    facts = state["facts"]
+    analyses: dict[str, Callable[[], Any]] = {
+        "summary": lambda: measures.summary(facts),
+        "centrality (top 20)": lambda: measures.centrality(facts, top=20),
+        "components": lambda: measures.components(facts),
+        "k-cores": lambda: measures.kcores(facts),
+        "overlap of organizations": lambda: measures.overlap(facts),
+        "communities (Louvain)": lambda: measures.communities(facts),
+    }
+    for name, fn in analyses.items():
+        _measure(
+            "citygraph",
+            f"analysis: {name}",
+            lambda f=fn: f"{len(f().rows):,} rows",
+            args.analysis_timeout,
+        )
+    _emit(
+        _process(
+            "citygraph",
+            "analyze summary (whole process, on the store)",
+            [
+                "citygraph",
+                "analyze",
+                "summary",
+                "--data",
+                str(Path(args.work) / "empty-data"),
+                "--store",
+                str(_store_path(args)),
+            ],
+        )
+    )
+
+
+GROUPS = {
+    "plain": group_plain,
+    "build": group_build,
+    "validate": group_validate,
+    "export": group_export,
+    "store": group_store,
+    "queries": group_queries,
+    "analysis": group_analysis,
+}
+
+
+# --- the orchestrator ---------------------------------------------------------------------
+
+
+def _run_group(name: str, args: argparse.Namespace, file: Path) -> list[dict]:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--group",
+        name,
+        "--file",
+        str(file),
+        "--work",
+        args.work,
+        "--size",
+        args.size,
+        "--plain-timeout",
+        str(args.plain_timeout),
+        "--runs",
+        str(args.runs),
+        "--query-timeout",
+        str(args.query_timeout),
+        "--analysis-timeout",
+        str(args.analysis_timeout),
+        "--shapes",
+        str(args.shapes),
+    ]
+    for skipped in args.skip_queries:
+        cmd += ["--skip-query", skipped]
+    print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    records = [
+        json.loads(line[7:]) for line in proc.stdout.splitlines() if line.startswith("RESULT ")
+    ]
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no message"
+        records.append(
+            {
+                "stack": "citygraph" if name != "plain" else "plain",
+                "step": f"({name} group crashed)",
+                "seconds": None,
+                "peak_mb": None,
+                "note": last[:120],
+            }
+        )
+    for r in records:
+        shown = "—" if r["seconds"] is None else f"{r['seconds']:.2f} s"
+        print(f"    {r['step']}: {shown} {r.get('note', '')}", file=sys.stderr, flush=True)
+    return records
+
+
+def _fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:,.1f} ms" if value < 1 else f"{value:,.2f} s"
+
+
+def table(size: str, info: dict, records: list[dict]) -> str:
+    counts = info["counts"]
+    lines = [
+        f"## Size {size}: {counts['cities']:,} cities, {counts['networks']:,} networks, "
+        f"{counts['memberships']:,} memberships, {counts['quads']:,} statements",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores with "
+        f"`python benchmarks/run.py --size {size}`; peak = peak resident memory of the process "
+        "(for a step inside a group: of the process so far).",
+        "",
+        "| stack | step | time | peak memory | note |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for r in records:
+        peak = "—" if r.get("peak_mb") is None else f"{r['peak_mb']:,.0f} MB"
+        lines.append(
+            f"| {r['stack']} | {r['step']} | {_fmt_seconds(r['seconds'])} | {peak} | "
+            f"{r.get('note', '')} |"
+        )
+    lines += ["", *comparison(records)]
+    return "\n".join(lines) + "\n"
+
+
+def _find(records: list[dict], stack: str, prefix: str) -> dict | None:
+    return next((r for r in records if r["stack"] == stack and r["step"].startswith(prefix)), None)
+
+
+def comparison(records: list[dict]) -> list[str]:
+    """Plain stack against citygraph, step by step, and the whole build."""
+    pairs = [
+        ("load", "load (rdflib", "load (Oxigraph, memory)"),
+        ("validate (SHACL)", "validate (pyshacl)", "validate: SHACL shapes"),
+        ("export Turtle", "export turtle", "export: turtle"),
+        ("co-membership analysis", "analysis (networkx", "analysis: summary"),
+    ]
+    lines = [
+        "| step | plain stack | citygraph | plain / citygraph |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    plain_total = 0.0
+    plain_complete = True
+    for label, plain_prefix, cg_prefix in pairs:
+        plain, ours = _find(records, "plain", plain_prefix), _find(records, "citygraph", cg_prefix)
+        if plain is None or ours is None:
+            continue
+        p, c = plain["seconds"], ours["seconds"]
+        if p is None:
+            plain_complete = False
+            note = plain.get("note") or "not run"
+            ratio = (
+                f"> {float(note.split()[2]) / c:,.0f}x" if "stopped after" in note and c else "—"
+            )
+            lines.append(f"| {label} | {note} | {_fmt_seconds(c)} | {ratio} |")
+            if "stopped after" in note:
+                plain_total += float(note.split()[2])
+            continue
+        if label != "co-membership analysis":
+            plain_total += p
+        ratio = f"{p / c:,.1f}x" if c else "—"
+        lines.append(f"| {label} | {_fmt_seconds(p)} | {_fmt_seconds(c)} | {ratio} |")
+    build = _find(records, "citygraph", "build (whole process")
+    if build and build["seconds"]:
+        sign = "" if plain_complete else "at least "
+        lines.append(
+            f"| **build** (load + validate + Turtle; citygraph: the whole `citygraph build`, "
+            f"every format) | {sign}{_fmt_seconds(plain_total)} | {_fmt_seconds(build['seconds'])} "
+            f"| {sign}{plain_total / build['seconds']:,.1f}x |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("S", "M", "L"), default="S")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "citygraph-bench"))
+    parser.add_argument(
+        "--plain-timeout",
+        type=float,
+        default=300.0,
+        help="seconds after which a plain-stack step is stopped (default 300)",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="warm runs per catalogue query")
+    parser.add_argument("--query-timeout", type=float, default=300.0)
+    parser.add_argument("--analysis-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--skip-query",
+        dest="skip_queries",
+        action="append",
+        default=[],
+        help="leave a catalogue query out (repeatable)",
+    )
+    parser.add_argument("--groups", default="plain,build,validate,export,store,queries,analysis")
+    parser.add_argument("--shapes", type=Path, default=HERE.parent / "ontology" / "shapes.ttl")
+    parser.add_argument("--group", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.group:
+        GROUPS[args.group](args)
+        return 0
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / f"{args.size.lower()}-seed{args.seed}.nq"
+    sys.path.insert(0, str(HERE))
+    import generate
+
+    if not data.exists() or not generate.sidecar_path(data).exists():
+        generate.generate(args.size, args.seed, data, violations=False)
+    info = json.loads(generate.sidecar_path(data).read_text())
+    records: list[dict] = []
+    for name in args.groups.split(","):
+        records += _run_group(name, args, data)
+    text = table(args.size, info, records)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.size}.md").write_text(text, encoding="utf-8")
+    (RESULTS / f"{args.size}.json").write_text(
+        json.dumps({"size": args.size, "counts": info["counts"], "records": records}, indent=1),
+        encoding="utf-8",
+    )
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

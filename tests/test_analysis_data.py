@@ -1,0 +1,107 @@
+"""Network measures on the shipped data, with the expected values worked out from the sources.
+
+Counts come from the primary source (../shared/sources/marseille-reseaux-de-villes.txt: Marseille
+takes part in all 15 entries of the page) and from the research facts stated in data/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from citygraph.analysis import measures, parse_as_of, read_facts
+from citygraph.analysis.views import lineage_graph, membership_graph
+
+
+@pytest.fixture(scope="module")
+def facts(kg):
+    return read_facts(kg)
+
+
+def test_marseille_belongs_to_the_fifteen_entries_of_its_page(facts):
+    graph = membership_graph(facts)
+    organizations = sorted(graph.successors("marseille"))
+    # the page lists 15 entries, Marseille is part of each: 13 organizations + 2 charters
+    # (Lyon-Marseille, 14 Feb 1997; Barcelona-Genoa-Lyon-Marseille, 9 Jul 1998). No other source
+    # in data/ adds a membership of Marseille.
+    assert organizations == [
+        "afccre",
+        "aimf",
+        "aivp",
+        "amf",
+        "amgvf",
+        "ccre",
+        "cglu",
+        "charter-barcelona-genoa-lyon-marseille",
+        "charter-lyon-marseille",
+        "cuf",
+        "eurocities",
+        "euromed-cities-network",
+        "euromedina",
+        "ipgr",
+        "medcites",
+    ]
+    assert sum(graph.nodes[o]["kind"] == "charter" for o in organizations) == 2
+    # MedCities: the page says member; medcities-tetouan-marseille says founding member in 1991-11
+    edge = graph.edges["marseille", "medcites"]
+    assert (edge["role"], edge["begin"]) == ("founding-member", "1991-11")
+
+
+@pytest.mark.parametrize(
+    "date, expected",
+    [
+        # founded by 1990: AMF 1907, AFCCRE 1951, CCRE 1951, AMGVF 1974, CUF 1975, AIMF 1979,
+        # EUROCITIES 1986, AIVP 1988 (Marseille's undated memberships begin at the founding)
+        ("1990", 8),
+        # + IPGR (1991) and MedCités (1991-11, overlaps the year 1991)
+        ("1991", 10),
+        # AMGVF was dissolved in 2015 (merged into France urbaine): 15 - 1
+        ("2020", 14),
+    ],
+)
+def test_marseille_as_of(facts, date, expected):
+    assert membership_graph(facts, parse_as_of(date)).out_degree("marseille") == expected
+
+
+def test_organizations_that_merged_into_uclg(facts):
+    rows = measures.lineage(facts, "UCLG").rows
+    # FMCU, IULA and Metropolis merged into UCLG (CGLU) on 2004-05-05
+    assert [(r[0], r[1], r[4], r[6]) for r in rows] == [
+        ("ancestor", "fmcu", "merger", "2004-05-05"),
+        ("ancestor", "iula", "merger", "2004-05-05"),
+        ("ancestor", "metropolis", "merger", "2004-05-05"),
+    ]
+    # Sources disagree: Barcelona City Council's page names FMCU and IULA only; the union view
+    # keeps Metropolis because the page of Marseille and UCLG's own page name it.
+    graph = lineage_graph(facts, founders=False)
+    assert "barcelona-city-council-uclg" in graph.edges["fmcu", "cglu"]["sources"].split()
+    assert "barcelona-city-council-uclg" not in graph.edges["metropolis", "cglu"]["sources"].split()
+    # France urbaine descends from AMGVF (merger with ACUF, 2015-11-06)
+    assert [r[1] for r in measures.lineage(facts, "amgvf").rows] == ["france-urbaine"]
+
+
+def test_overlap_of_eurocities_and_aivp(facts):
+    (row,) = measures.overlap(facts, ["EUROCITIES", "AIVP"]).records()
+    # EUROCITIES: Marseille + its 6 founders Barcelona, Birmingham, Frankfurt, Lyon, Milan,
+    # Rotterdam (7); AIVP: Marseille + founders Antwerp, Barcelona, Bilbao, Genoa, Le Havre (6).
+    # Shared: Barcelona and Marseille -> 2; union 11; the smaller has 6.
+    assert row["shared"] == 2
+    assert row["shared_members"] == ["Barcelona", "Marseille"]
+    assert row["jaccard"] == pytest.approx(2 / 11, abs=1e-6)
+    assert row["overlap"] == pytest.approx(2 / 6, abs=1e-6)
+
+
+def test_path_between_lyon_and_genoa(facts):
+    result = measures.path(facts, "Lyon", "Gênes")
+    # Lyon and Genoa are both parties to the 1998 alliance charter (with Barcelona and Marseille);
+    # they share no other organization, so the shortest path has two steps through it
+    assert result.meta["explanation"] == (
+        "Lyon — party to → Barcelona-Genoa-Lyon-Marseille Alliance Charter ← party to — Genoa"
+    )
+    assert result.rows[0][4] == "marseille-reseaux-de-villes"
+
+
+def test_centrality_puts_marseille_first(facts):
+    top = measures.centrality(facts, top=1)
+    # Marseille has 15 of the 34 memberships: highest PageRank and betweenness
+    assert top.rows[0][0] == "marseille" and top.rows[0][3] == 15
+    assert top.meta["betweenness_method"] == "exact"

@@ -1,0 +1,133 @@
+"""fastshacl gives the results pySHACL (the reference) gives: differential tests.
+
+Compared: the set of (focus node, path, source shape, severity, value) of every top-level result,
+Violations and Warnings alike. Blank nodes get new labels when a graph crosses from Oxigraph to
+rdflib, so a blank focus node or value is compared as "_:blank".
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import Graph
+
+from citygraph import fastshacl
+from citygraph.engine import to_rdflib_graph
+from citygraph.graph import KnowledgeGraph
+from citygraph.validate import run_shacl, shapes_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = sorted((ROOT / "tests" / "data").glob("*/*.ttl"))
+
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are on purpose
+
+
+def _key(result: fastshacl.Result) -> tuple:
+    def norm(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return "_:blank" if text.startswith("_:") else text
+
+    return (norm(result.focus), result.path, result.shape, result.severity, norm(result.value))
+
+
+def _both(kg: KnowledgeGraph, shapes: Graph) -> tuple[set, set]:
+    fast = fastshacl.validate(kg.engine, shapes)
+    _conforms, report, _text = pyshacl.validate(
+        to_rdflib_graph(kg.engine), shacl_graph=shapes, inference="none", advanced=False
+    )
+    reference = fastshacl.results_of_report(report, shapes)
+    return {_key(r) for r in fast.results}, {_key(r) for r in reference}
+
+
+def test_same_results_as_pyshacl_on_the_shipped_data(kg):
+    fast, reference = _both(kg, shapes_graph())
+    assert fast == reference
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_same_results_as_pyshacl_on_each_example(case):
+    kg = KnowledgeGraph.load(extra=[case], include_data=False)
+    fast, reference = _both(kg, shapes_graph())
+    assert fast == reference
+    if case.parent.name == "invalid":
+        assert fast, "an invalid example must give at least one result"
+
+
+def test_every_shape_of_ours_compiles():
+    # shapes.ttl is SHACL Core only: nothing should be left to pySHACL.
+    validator = fastshacl.FastValidator(shapes_graph())
+    assert validator.fallback == []
+    assert len(validator.checks) > 100
+
+
+SHAPES_WITH_SPARQL = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path ex:size ; sh:maxCount 1 ; sh:datatype xsd:integer ;
+                sh:minInclusive 0 ] ;
+  sh:property [ sh:path [ sh:inversePath ex:owns ] ; sh:minCount 1 ] ;
+  sh:xone ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:minCount 1 ] ) .
+ex:ClosedShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ;
+  sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ex:size ex:a ex:b ) .
+"""
+DATA = """
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:one a ex:Thing ; ex:size 3, "x" ; ex:a 1 ; ex:b 2 .
+ex:two a ex:Thing ; ex:size -1 ; ex:colour "red" .
+ex:owner ex:owns ex:two .
+"""
+
+
+def test_a_shape_it_cannot_compile_goes_to_pyshacl(tmp_path):
+    data = tmp_path / "things.ttl"
+    data.write_text(DATA, encoding="utf-8")
+    kg = KnowledgeGraph.load(extra=[data], include_data=False)
+    shapes = Graph().parse(data=SHAPES_WITH_SPARQL, format="turtle")
+    outcome = fastshacl.validate(kg.engine, shapes)
+    # sh:closed is not compiled: that shape alone is left to pySHACL, and says so.
+    assert outcome.fallback_shapes == ["http://example.org/ClosedShape"]
+    fast, reference = _both(kg, shapes)
+    assert fast == reference
+    found = {(r.focus.rsplit("/", 1)[-1], r.component) for r in outcome.results}
+    # ex:one: two sizes (maxCount), "x" not an integer (datatype, and no order with 0:
+    # minInclusive), owned by nobody (minCount on the inverse path), both ex:a and ex:b (xone);
+    # ex:two: size -1 below 0, neither ex:a nor ex:b (xone), ex:colour not allowed (closed).
+    assert found == {
+        ("one", "MaxCountConstraintComponent"),
+        ("one", "DatatypeConstraintComponent"),
+        ("one", "MinInclusiveConstraintComponent"),
+        ("one", "MinCountConstraintComponent"),
+        ("one", "XoneConstraintComponent"),
+        ("two", "MinInclusiveConstraintComponent"),
+        ("two", "XoneConstraintComponent"),
+        ("two", "ClosedConstraintComponent"),
+    }
+
+
+def test_validate_chooses_the_validator(kg):
+    # The shipped data is small: "auto" means pySHACL there; "fast" gives the same findings.
+    reference, _ = run_shacl(kg, validator="pyshacl")
+    fast, report = run_shacl(kg, validator="fast")
+    auto, _ = run_shacl(kg)
+
+    def keys(findings):
+        return {(f.focus, f.path, f.shape, f.severity, f.value) for f in findings}
+
+    assert keys(fast) == keys(reference) == keys(auto)
+    assert len(report) > 0  # the lazy report graph materialises when read
+
+
+def test_unknown_validator_is_a_usage_error(kg):
+    from citygraph.errors import UsageError
+
+    with pytest.raises(
+        UsageError, match="unknown validator 'quick': use one of auto, pyshacl, fast"
+    ):
+        run_shacl(kg, validator="quick")

@@ -1,0 +1,272 @@
+"""The query command and its bad input: names, parameters, syntax errors, updates, injections,
+and the output formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from citygraph.cli import main
+from citygraph.errors import QueryError, UsageError
+from citygraph.query import bind, catalogue, get, query_form, run_named, run_text, to_term
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- catalogue and listing -------------------------------------------------------------------
+
+
+def test_queries_json_lists_names_titles_and_typed_parameters(capsys):
+    code, out, _ = _run(capsys, "queries", "--format", "json")
+    listing = {q["name"]: q for q in json.loads(out)}
+    assert code == 0
+    assert listing["networks-of-city"]["title"] == "Networks of a city"
+    assert listing["networks-of-city"]["parameters"][0] == {
+        "name": "city",
+        "type": "slug",
+        "required": True,
+        "default": None,
+        "description": "the city's slug, e.g. marseille",
+    }
+    assert listing["actors-in-networks"]["parameters"][0]["default"] == "2"
+
+
+def test_queries_table(capsys):
+    code, out, _ = _run(capsys, "queries")
+    assert code == 0
+    assert "networks-of-city  city=slug date=date?\n    Networks of a city:" in out
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def test_unknown_name_lists_the_closest(capsys):
+    code, _, err = _run(capsys, "query", "networks-of-cty")
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "citygraph query: unknown query 'networks-of-cty'; did you mean networks-of-city, "
+        "networks-by-theme, networks-by-scope?"
+    )
+
+
+def test_missing_parameter_names_it_and_its_type(capsys):
+    code, _, err = _run(capsys, "query", "networks-of-city")
+    assert code == 2
+    assert err == (
+        "citygraph query: query 'networks-of-city' needs parameter 'city' (slug: a "
+        "lowercase slug such as marseille or amf/bureau)\n"
+        "  hint: give --param city=VALUE\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        (
+            "date=2004-13",
+            "parameter 'date' expects date: a date YYYY, YYYY-MM or YYYY-MM-DD; got '2004-13'",
+        ),
+        (
+            "date=2015-02-30",
+            "parameter 'date' expects date: a date YYYY, YYYY-MM or YYYY-MM-DD; got '2015-02-30'",
+        ),
+        (
+            "city=Marseille",
+            "parameter 'city' expects slug: a lowercase slug such as marseille or "
+            "amf/bureau; got 'Marseille'",
+        ),
+        (
+            "town=marseille",
+            "query 'networks-of-city' has no parameter 'town'; its parameters: "
+            "city (slug), date (date)",
+        ),
+    ],
+)
+def test_mistyped_parameter_names_it_and_its_type(capsys, param, message):
+    code, out, err = _run(
+        capsys, "query", "networks-of-city", "--param", "city=marseille", "--param", param
+    )
+    assert (code, out, err) == (2, "", f"citygraph query: {message}\n")
+
+
+def test_integer_parameter(capsys):
+    code, _, err = _run(capsys, "query", "actors-in-networks", "--param", "min=two")
+    assert code == 2
+    assert (
+        err == "citygraph query: parameter 'min' expects integer: a whole number such as 2; "
+        "got 'two'\n"
+    )
+
+
+def test_syntax_error_gives_line_column_and_text(capsys):
+    code, _, err = _run(
+        capsys, "query", "--sparql", "SELECT ?x WHERE {\n  ?x rdfs:label ?l .\n  FILTER(?l = \n}"
+    )
+    # the prefixes line citygraph adds for rdfs: is not counted: line 4 is the user's line 4
+    assert code == 1
+    assert err.startswith("citygraph query: --sparql: SPARQL syntax error at line 4, column ")
+    assert "in: '}'" in err
+    assert err.count("\n") == 1
+
+
+def test_syntax_error_in_a_file_names_the_file(tmp_path, capsys):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE {\n  ?x ?y\n}\n", encoding="utf-8")
+    code, _, err = _run(capsys, "query", "--file", str(bad))
+    # pyoxigraph notices the missing object at the end of the text (line 4 is the empty last line)
+    assert code == 1
+    assert err == (
+        f"citygraph query: {bad}: SPARQL syntax error at line 4, column 1: expected OPTIONAL "
+        "(near '}', in: '}')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("INSERT DATA { <x:a> <x:b> <x:c> }", "INSERT"),
+        ("DELETE WHERE { ?s ?p ?o }", "DELETE"),
+        ("DROP ALL", "DROP"),
+        ("LOAD <http://evil/x.ttl>", "LOAD"),
+        ("CLEAR DEFAULT", "CLEAR"),
+        ("SELECT * WHERE { ?s ?p ?o } ;\nDROP ALL", "DROP"),
+    ],
+)
+def test_updates_are_refused(kg, capsys, text, word):
+    before = len(kg)
+    code, out, err = _run(capsys, "query", "--sparql", text)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"citygraph query: refused: {word} at line ")
+    assert "makes this a SPARQL update" in err
+    with pytest.raises(QueryError, match="refused"):
+        run_text(kg, text)
+    assert len(kg) == before
+
+
+def test_update_words_inside_strings_and_names_are_not_updates():
+    assert query_form('SELECT ?drop WHERE { ?s <x:DELETE> "INSERT DATA" } # DROP ALL') == "SELECT"
+
+
+# --- parameters are bound, never pasted -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['x" } ; DROP ALL ; #', "<http://evil>", "a\n} DROP ALL {", "x' } UNION { ?s ?p ?o } #"],
+)
+def test_injection_in_a_literal_parameter_is_only_data(kg, hostile):
+    # search-by-name looks for the text in names: a hostile text is just a text no name contains
+    before = len(kg)
+    assert list(run_named(kg, "search-by-name", {"text": hostile})) == []
+    assert len(kg) == before
+
+
+@pytest.mark.parametrize("hostile", ["marseille> } ; DROP ALL ; #", "<http://evil>", "a\nb"])
+def test_injection_in_an_iri_parameter_is_a_type_error(kg, hostile):
+    with pytest.raises(UsageError, match="^parameter 'city' expects slug"):
+        run_named(kg, "networks-of-city", {"city": hostile})
+    with pytest.raises(UsageError, match="^parameter 'property' expects iri"):
+        run_named(kg, "sources-of-entity", {"entity": "eurocities", "property": hostile})
+
+
+def test_the_query_text_is_not_changed_by_binding(kg):
+    query = get("search-by-name")
+    text = query.text
+    bind(query, {"text": 'x" } ; DROP ALL ; #'})
+    assert query.text == text == get("search-by-name").text
+
+
+def test_terms_by_type():
+    q = get("networks-of-city")
+    date = q.param("date")
+    assert to_term(date, "1997") == Literal("1997", datatype=XSD.gYear)
+    assert to_term(date, "1997-02") == Literal("1997-02", datatype=XSD.gYearMonth)
+    assert to_term(date, "1997-02-14") == Literal("1997-02-14", datatype=XSD.date)
+    assert to_term(q.param("city"), "amf/bureau") == URIRef(
+        "https://w3id.org/citygraph/id/amf/bureau"
+    )
+    text = get("search-by-name").param("text")
+    assert to_term(text, "Marseille@fr") == Literal("Marseille", lang="fr")
+    assert to_term(text, "UCLG") == Literal("UCLG")
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def test_csv(capsys):
+    code, out, _ = _run(capsys, "query", "networks-seated-in", "-p", "city=marseille", "-f", "csv")
+    # facts.md IPGR: its seat is 18 rue de Pontevès, Marseille; no other organization sits there
+    assert (code, out) == (0, "org,orgLabel\r\nhttps://w3id.org/citygraph/id/ipgr,IPGR\r\n")
+
+
+def test_tsv(capsys):
+    code, out, _ = _run(capsys, "query", "networks-seated-in", "-p", "city=marseille", "-f", "tsv")
+    assert (code, out) == (0, '?org\t?orgLabel\n<https://w3id.org/citygraph/id/ipgr>\t"IPGR"@en\n')
+
+
+def test_json_is_sparql_results_json(capsys):
+    code, out, _ = _run(capsys, "query", "networks-seated-in", "-p", "city=marseille", "-f", "json")
+    assert code == 0
+    assert json.loads(out) == {
+        "head": {"vars": ["org", "orgLabel"]},
+        "results": {
+            "bindings": [
+                {
+                    "org": {"type": "uri", "value": "https://w3id.org/citygraph/id/ipgr"},
+                    "orgLabel": {"type": "literal", "value": "IPGR", "xml:lang": "en"},
+                }
+            ]
+        },
+    }
+
+
+def test_table_shows_labels_for_iris(capsys):
+    code, out, _ = _run(capsys, "query", "networks-seated-in", "-p", "city=marseille")
+    assert (code, out) == (0, "org\n----\nIPGR\n(1 row)\n")
+
+
+def test_turtle_for_construct(capsys):
+    from rdflib import Graph
+
+    code, out, _ = _run(capsys, "query", "charter-graph", "-f", "turtle")
+    assert code == 0
+    graph = Graph().parse(data=out, format="turtle")
+    charter = URIRef("https://w3id.org/citygraph/id/charter-lyon-marseille")
+    # the page: signed on 14 February 1997
+    assert (
+        charter,
+        URIRef("https://schema.org/foundingDate"),
+        Literal("1997-02-14", datatype=XSD.date),
+    ) in graph
+
+
+def test_turtle_for_select_is_a_usage_error(capsys):
+    code, _, err = _run(capsys, "query", "wikidata-links", "-f", "turtle")
+    assert code == 2
+    assert "--format turtle is for CONSTRUCT and DESCRIBE queries" in err
+
+
+def test_ask(capsys):
+    code, out, _ = _run(
+        capsys, "query", "--sparql", "ASK { id:marseille org:memberOf id:medcites }", "-f", "json"
+    )
+    assert (code, json.loads(out)) == (0, {"head": {}, "boolean": True})
+
+
+def test_exactly_one_query_source(capsys):
+    code, _, err = _run(capsys, "query", "wikidata-links", "--sparql", "ASK {}")
+    assert code == 2
+    assert "give exactly one of NAME, --file Q.rq or --sparql TEXT" in err
+
+
+def test_every_catalogue_query_orders_its_rows():
+    for query in catalogue().values():
+        if "CONSTRUCT" not in query.text:
+            assert "ORDER BY" in query.text, query.name

@@ -1,0 +1,43 @@
+"""The HTML report: self-contained, with its three figures and the centrality table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from citygraph.cli import main
+
+FIXTURE = Path(__file__).parent / "data" / "analysis"
+
+
+def test_report_on_shipped_data(tmp_path, capsys):
+    assert main(["report", "-o", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    # three figures inlined as SVG: membership network, overlap heatmap, timeline
+    assert page.count("<svg") == 3
+    # self-contained: nothing is fetched (no src=, no stylesheet or script link)
+    assert not re.search(r"""(src|href)=["']https?:""", page)
+    assert "<script" not in page
+    for heading in (
+        "The membership network",
+        "Overlap of organizations",
+        "Timeline",
+        "Centrality (top 20 by PageRank)",
+    ):
+        assert f"<h2>{heading}</h2>" in page
+    # text stays text in the SVG: labels can be searched
+    assert "Marseille (15)" in page
+    assert "Metropolis" in page  # the union view of UCLG's predecessors, said in the page
+
+
+def test_report_is_deterministic_and_handles_empty_dates(tmp_path):
+    for name in ("a", "b"):
+        assert main(["report", "-o", str(tmp_path / name), "--data", str(FIXTURE)]) == 0
+    first = (tmp_path / "a" / "index.html").read_bytes()
+    assert first == (tmp_path / "b" / "index.html").read_bytes()
+    assert (
+        main(["report", "-o", str(tmp_path / "early"), "--as-of", "1970", "--data", str(FIXTURE)])
+        == 0
+    )
+    page = (tmp_path / "early" / "index.html").read_text(encoding="utf-8")
+    assert "nothing to draw as of 1970: no membership in force" in page
