@@ -106,6 +106,10 @@ def main() -> int:
             union.add((s, p, o))
         print(f"rdflib load {seconds:.2f} s; union graph {len(union)} triples")
 
+        named_store = (
+            ox.Store()
+        )  # the sources' graphs only (the engine's default graph is their union)
+        named_store.extend(q for q in engine.store if isinstance(q.graph_name, ox.NamedNode))
         union_store = ox.Store()
         union_store.extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in engine.store
@@ -123,7 +127,7 @@ def main() -> int:
                 target = dataset if fmt in ("nquads", "trig") else union
                 rdflib_s, _ = timed(lambda t=target, f=fmt: t.serialize(format=RDFLIB[f]))
             if fmt in ("nquads", "trig"):
-                ox_s, _ = timed(lambda f=fmt: engine.store.dump(format=OXIGRAPH[f]))
+                ox_s, _ = timed(lambda f=fmt: named_store.dump(format=OXIGRAPH[f]))
             else:
                 ox_s, _ = timed(
                     lambda f=fmt: union_store.dump(format=OXIGRAPH[f], from_graph=ox.DefaultGraph())

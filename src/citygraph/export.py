@@ -113,9 +113,9 @@ def check_format(fmt: str) -> str:
 class Snapshot:
     """The graph's statements as canonical N-Triples lines (no line terminator).
 
-    ``graphs`` maps each graph ("" for the default graph) to its triple lines; ``triples``
-    is the sorted union, which is what the triple formats (Turtle, N-Triples, JSON-LD, RDF/XML)
-    and the CSV tables carry.
+    ``graphs`` maps each source's named graph to its triple lines ("" is the default graph, used
+    only by snapshots made from a single graph); ``triples`` is the sorted union, which is what
+    the triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) and the CSV tables carry.
     """
 
     graphs: dict[str, list[str]]
@@ -124,14 +124,13 @@ class Snapshot:
     @classmethod
     def of(cls, kg: KnowledgeGraph) -> Snapshot:
         graphs: dict[str, list[str]] = {}
-        for name in [None, *kg.engine.graphs()]:
+        for name in kg.engine.graphs():
             lines = kg.engine.serialize("ntriples", name).decode("utf-8").splitlines()
             if lines:  # a store holds each quad once: no duplicates within a graph
-                graphs[name or ""] = lines
-        union: set[str] = set()
-        for lines in graphs.values():
-            union.update(lines)
-        return cls(graphs, sorted(union))
+                graphs[name] = lines
+        # the engine's union of the sources (an RDF merge: a triple stated twice is one triple)
+        union = kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines()
+        return cls(graphs, sorted(set(union)))
 
     @classmethod
     def from_ntriples(cls, text: str) -> Snapshot:

@@ -131,7 +131,7 @@ class Unsupported(Exception):
     """A shape uses a construct this compiler does not handle (the shape goes to pySHACL)."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Result:
     """One validation result, as pySHACL would report it."""
 
@@ -142,6 +142,16 @@ class Result:
     value: str | None
     message: str
     component: str
+
+    def sort_key(self) -> tuple[str, ...]:
+        return (
+            self.focus,
+            self.path or "",
+            self.shape,
+            self.severity,
+            self.value or "",
+            self.component,
+        )
 
 
 @dataclass
@@ -614,7 +624,7 @@ class FastValidator:
                 continue
             self.executed += 1
             results += self._run(check, engine)
-        return sorted(set(results))
+        return sorted(set(results), key=Result.sort_key)
 
     def _run(self, check: _Check, engine: Engine) -> Iterable[Result]:
         answer = engine.query(check.sparql)
