@@ -179,6 +179,7 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
+    "XS": Size(cities=100, networks=12, memberships=300, sources=4),  # for the test suite
     "S": Size(cities=1_000, networks=50, memberships=5_000, sources=8),
     "M": Size(cities=20_000, networks=300, memberships=100_000, sources=24),
     "L": Size(cities=100_000, networks=500, memberships=1_000_000, sources=40),

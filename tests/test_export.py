@@ -297,6 +297,25 @@ def test_failed_build_leaves_previous_files_intact(kg, tmp_path, monkeypatch):
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no staging folder left behind
 
+    # and a failure while the files are being written (the disk fills after five files)
+    monkeypatch.undo()
+    real_write = Path.write_bytes
+    calls = []
+
+    def full_disk(self, data):
+        calls.append(self)
+        if len(calls) > 5:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OSError), staged_folder(target) as stage:
+        export.write_distribution(kg, stage)
+    assert len(calls) == 6
+    monkeypatch.undo()
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
 
 def test_both_engines_write_the_same_bytes(dist, kg_rdflib, tmp_path):
     """The reference engine (rdflib) gives byte-identical RDF files: the writers depend on the

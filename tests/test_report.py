@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from citygraph.cli import main
 
 FIXTURE = Path(__file__).parent / "data" / "analysis"
 
 
+@pytest.mark.slow  # draws three figures of the shipped data: ~3 s quiet, ~6 s under load
 def test_report_on_shipped_data(tmp_path, capsys):
     assert main(["report", "-o", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")

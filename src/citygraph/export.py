@@ -128,9 +128,11 @@ class Snapshot:
             lines = kg.engine.serialize("ntriples", name).decode("utf-8").splitlines()
             if lines:  # a store holds each quad once: no duplicates within a graph
                 graphs[name] = lines
-        # the engine's union of the sources (an RDF merge: a triple stated twice is one triple)
+        # the engine's union of the sources: an RDF merge held in one graph of a store, so a
+        # triple stated by two sources is one line already
         union = kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines()
-        return cls(graphs, sorted(set(union)))
+        union.sort()
+        return cls(graphs, union)
 
     @classmethod
     def from_ntriples(cls, text: str) -> Snapshot:

@@ -718,7 +718,8 @@ def validate(engine: Engine, shapes: Graph) -> Outcome:
     if validator.fallback:
         outcome.fallback_shapes = sorted(str(s) for s in validator.fallback)
         outcome.results = sorted(
-            set(outcome.results) | set(_pyshacl_rest(engine, shapes, validator))
+            set(outcome.results) | set(_pyshacl_rest(engine, shapes, validator)),
+            key=Result.sort_key,
         )
     return outcome
 

@@ -172,8 +172,11 @@ class Incidence:
         best_i = np.empty(0, dtype=np.int64)
         best_j = np.empty(0, dtype=np.int64)
         best_s = np.empty(0, dtype=np.int64)
+        floor = 1  # the k-th best count so far: a block's pairs below it cannot enter
         for start, block in self._blocks(among):
             i, j, shared = self._upper(start, block)
+            keep = shared >= floor
+            i, j, shared = i[keep], j[keep], shared[keep]
             best_i = np.concatenate([best_i, i])
             best_j = np.concatenate([best_j, j])
             best_s = np.concatenate([best_s, shared.astype(np.int64)])
@@ -182,6 +185,7 @@ class Incidence:
                 threshold = np.partition(best_s, len(best_s) - k)[len(best_s) - k]
                 keep = best_s >= threshold
                 best_i, best_j, best_s = best_i[keep], best_j[keep], best_s[keep]
+                floor = int(threshold)
         order = np.lexsort((best_j, best_i, -best_s))[:k]
         pairs = [
             self._pair(among, int(best_i[o]), int(best_j[o]), int(best_s[o]), with_ids)

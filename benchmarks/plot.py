@@ -1,0 +1,133 @@
+"""How each step grows from S to M to L: one figure and one table, from benchmarks/results/*.json.
+
+    python benchmarks/plot.py      # writes benchmarks/results/growth.png and growth.md
+
+Each line is one step of ``benchmarks/run.py`` (time against the number of statements, both on
+log scales, so a straight line of slope 1 is linear growth). The table gives each step's time and
+peak memory at every size measured, and its growth exponent between the two largest sizes
+(log of the time ratio over log of the statement ratio: 1 = linear, 2 = quadratic).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SHOWN = (  # the steps drawn (all are in the table); prefixes of run.py's step names
+    ("citygraph", "build (whole process"),
+    ("citygraph", "load (Oxigraph, memory)"),
+    ("citygraph", "validate: SHACL shapes"),
+    ("citygraph", "validate: missing-inverse-violation"),
+    ("citygraph", "validate: undescribed-source-violation"),
+    ("citygraph", "validate: dangling-link-violation"),
+    ("citygraph", "export: turtle"),
+    ("citygraph", "export: csv tables"),
+    ("citygraph", "load into the persistent store"),
+    ("citygraph", "query: members-of-network"),
+    ("citygraph", "analysis: read facts"),
+    ("citygraph", "analysis: summary"),
+    ("plain", "load (rdflib"),
+    ("plain", "validate (pyshacl)"),
+)
+
+
+def load() -> dict[str, dict]:
+    runs = {}
+    for size in ("S", "M", "L"):
+        path = RESULTS / f"{size}.json"
+        if path.exists():
+            runs[size] = json.loads(path.read_text(encoding="utf-8"))
+    return runs
+
+
+def series(runs: dict[str, dict]) -> dict[tuple[str, str], list[tuple[int, float | None, float]]]:
+    found: dict[tuple[str, str], list] = {}
+    for run in runs.values():
+        quads = run["counts"]["quads"]
+        for r in run["records"]:
+            found.setdefault((r["stack"], r["step"]), []).append(
+                (quads, r["seconds"], r.get("peak_mb"))
+            )
+    return found
+
+
+def exponent(points: list[tuple[int, float | None, float]]) -> float | None:
+    timed = [(q, s) for q, s, _ in points if s]
+    if len(timed) < 2:
+        return None
+    (q1, s1), (q2, s2) = timed[-2], timed[-1]
+    if q1 == q2 or s1 <= 0:
+        return None
+    return math.log(s2 / s1) / math.log(q2 / q1)
+
+
+def table(runs: dict[str, dict], found: dict) -> str:
+    sizes = list(runs)
+    head = " | ".join(f"{s} time | {s} peak" for s in sizes)
+    lines = [
+        "| stack | step | " + head + " | growth exponent (last two sizes) |",
+        "| --- | --- | " + " | ".join("---: | ---:" for _ in sizes) + " | ---: |",
+    ]
+    for (stack, step), points in found.items():
+        cells = []
+        by_quads = {q: (s, m) for q, s, m in points}
+        for size in sizes:
+            s, m = by_quads.get(runs[size]["counts"]["quads"], (None, None))
+            cells.append("—" if s is None else f"{s:,.2f} s")
+            cells.append("—" if m is None else f"{m:,.0f} MB")
+        k = exponent(points)
+        lines.append(
+            f"| {stack} | {step} | "
+            + " | ".join(cells)
+            + f" | {'—' if k is None else f'{k:.2f}'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def figure(runs: dict[str, dict], found: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 6.5), dpi=110)
+    for stack, prefix in SHOWN:
+        key = next((k for k in found if k[0] == stack and k[1].startswith(prefix)), None)
+        if key is None:
+            continue
+        points = [(q, s) for q, s, _ in found[key] if s]
+        if not points:
+            continue
+        xs, ys = zip(*sorted(points), strict=True)
+        style = "--" if stack == "plain" else "-"
+        k = exponent(found[key])
+        label = f"{stack}: {key[1][:48]}" + (f"  (x^{k:.2f})" if k is not None else "")
+        ax.plot(xs, ys, style, marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("statements in the graph (S, M, L)")
+    ax.set_ylabel("wall time (s)")
+    ax.set_title("How each step grows with the graph (log-log; slope 1 = linear)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(out)
+
+
+def main() -> int:
+    runs = load()
+    if not runs:
+        print("no results yet: run benchmarks/run.py --size S (and M, L) first")
+        return 1
+    found = series(runs)
+    text = table(runs, found)
+    (RESULTS / "growth.md").write_text(text, encoding="utf-8")
+    figure(runs, found, RESULTS / "growth.png")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
