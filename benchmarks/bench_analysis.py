@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("S", "M", "L"), default="M")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--k", type=int, default=500, help="betweenness pivots (default 500)")
+    parser.add_argument(
+        "--k", type=int, default=100, help="betweenness pivots (default 100, as the CLI)"
+    )
     parser.add_argument("--file", type=Path, help="use this generated file instead")
     args = parser.parse_args(argv)
 

@@ -99,12 +99,14 @@ def main() -> int:
             f"{len(snapshot.triples)} distinct triples"
         )
 
-        dataset = Dataset()
-        seconds, _ = timed(lambda: dataset.parse(str(data), format="nquads"))
-        union = Graph()
-        for s, p, o, _ in dataset.quads((None, None, None, None)):
-            union.add((s, p, o))
-        print(f"rdflib load {seconds:.2f} s; union graph {len(union)} triples")
+        dataset, union = Dataset(), Graph()
+        if args.no_rdflib:
+            args.skip_rdflib = list(export.RDF_FORMATS)
+        else:
+            seconds, _ = timed(lambda: dataset.parse(str(data), format="nquads"))
+            for s, p, o, _ in dataset.quads((None, None, None, None)):
+                union.add((s, p, o))
+            print(f"rdflib load {seconds:.2f} s; union graph {len(union)} triples", flush=True)
 
         named_store = (
             ox.Store()

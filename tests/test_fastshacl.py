@@ -131,3 +131,16 @@ def test_unknown_validator_is_a_usage_error(kg):
         UsageError, match="unknown validator 'quick': use one of auto, pyshacl, fast"
     ):
         run_shacl(kg, validator="quick")
+
+
+def test_auto_uses_the_fast_validator_above_the_threshold(kg, monkeypatch):
+    import citygraph.validate as validate_module
+
+    calls = []
+    real = fastshacl.validate
+    monkeypatch.setattr(fastshacl, "validate", lambda *a: calls.append(1) or real(*a))
+    run_shacl(kg)
+    assert calls == []  # the shipped data is below 50,000 statements: pySHACL
+    monkeypatch.setattr(validate_module, "FAST_VALIDATION_THRESHOLD", 100)
+    run_shacl(kg)
+    assert calls == [1]

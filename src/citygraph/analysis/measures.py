@@ -32,7 +32,7 @@ from .views import lineage_graph, membership_graph
 
 SEED = 42
 EXACT_BETWEENNESS_NODES = 5_000
-BETWEENNESS_SAMPLE = 500
+BETWEENNESS_SAMPLE = 100
 
 
 # --- names -----------------------------------------------------------------------------------
