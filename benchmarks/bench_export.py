@@ -69,6 +69,11 @@ def main() -> int:
         metavar="FORMAT",
         help="formats not to time with rdflib (it is slow)",
     )
+    parser.add_argument(
+        "--no-rdflib",
+        action="store_true",
+        help="do not load the graph into rdflib at all (Oxigraph and citygraph only)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +97,7 @@ def main() -> int:
         engine = OxigraphEngine()
         seconds, _ = timed(lambda: engine.bulk_load(data))
         kg = KnowledgeGraph(engine)
-        print(f"size {args.size}: {len(kg)} quads; oxigraph load {seconds:.2f} s")
+        print(f"size {args.size}: {len(kg)} quads; oxigraph load {seconds:.2f} s", flush=True)
         snap_s, snapshot = timed(lambda: export.Snapshot.of(kg))
         print(
             f"citygraph snapshot (sorted canonical lines, once per build): {snap_s:.2f} s, "
@@ -108,9 +113,8 @@ def main() -> int:
                 union.add((s, p, o))
             print(f"rdflib load {seconds:.2f} s; union graph {len(union)} triples", flush=True)
 
-        named_store = (
-            ox.Store()
-        )  # the sources' graphs only (the engine's default graph is their union)
+        # the sources' graphs only (the engine's default graph is their union)
+        named_store = ox.Store()
         named_store.extend(q for q in engine.store if isinstance(q.graph_name, ox.NamedNode))
         union_store = ox.Store()
         union_store.extend(
@@ -137,7 +141,8 @@ def main() -> int:
             ours_s, ours = timed(lambda f=fmt: export.RENDERERS[f](snapshot))
             print(
                 f"{fmt:<10}{rdflib_s:>10.2f}{ox_s:>12.2f}{ours_s:>13.2f}"
-                f"{ours_s + snap_s:>13.2f}{len(ours):>17,}"
+                f"{ours_s + snap_s:>13.2f}{len(ours):>17,}",
+                flush=True,
             )
         csv_s, files = timed(lambda: export.csv_files(kg))
         print(
