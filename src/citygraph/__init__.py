@@ -33,6 +33,13 @@ def load(
     )
 
 
+def sparql(kg: KnowledgeGraph, text: str) -> Any:
+    """Run ad-hoc SPARQL on a loaded graph (our prefixes predeclared): rows with named fields."""
+    from .query import sparql as run
+
+    return run(kg, text)
+
+
 def __getattr__(name: str) -> Any:
     if name == "KnowledgeGraph":
         from .graph import KnowledgeGraph
