@@ -59,11 +59,11 @@ def summarize(kg: KnowledgeGraph) -> BuildSummary:
     return summary
 
 
-def build(kg: KnowledgeGraph, out: Path) -> BuildSummary:
+def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSummary:
     """Validate; on success write the distribution to ``out`` (atomically), else raise."""
     from . import export
 
-    report = kg.validate()
+    report = kg.validate(validator=validator)
     if not report.conforms:
         raise ConformanceError(
             "the data does not conform; nothing was written\n" + report.text(kg, warnings=False),

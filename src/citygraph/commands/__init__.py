@@ -49,6 +49,16 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_validator_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--validator",
+        choices=("auto", "pyshacl", "fast"),
+        default="auto",
+        help="SHACL engine: pyshacl (the reference), fast (the shapes compiled to SPARQL on "
+        "Oxigraph: same results, linear time) or auto (fast on large graphs; default)",
+    )
+
+
 def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
     from ..graph import KnowledgeGraph
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_graph_options, load_graph, say
+from . import add_graph_options, add_validator_option, load_graph, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "is 1.",
     )
     add_graph_options(p)
+    add_validator_option(p)
     p.add_argument("-o", "--output", type=Path, default=Path("dist"), metavar="DIR",
                    help="output folder (default: ./dist)")
     p.set_defaults(run=run)
@@ -26,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
     from ..build import build
 
     kg = load_graph(args)
-    summary = build(kg, args.output)
+    summary = build(kg, args.output, validator=args.validator)
     say(summary.text())
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_graph_options, say
+from . import add_graph_options, add_validator_option, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", metavar="ENC", help="the table's encoding (default: detected)")
     p.add_argument("--delimiter", metavar="D", help="the table's delimiter (default: detected)")
     add_graph_options(p)
+    add_validator_option(p)
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="skip the validation of the result beside the curated data (on by default: "
+        "a result with violations is not written, exit 1)",
+    )
     p.set_defaults(run=run)
 
 
@@ -85,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         delimiter=delimiter,
     )
     rdf = result.graph.serialize(output_format(args.output))
+    if not args.no_validate:
+        _validate_beside(kg, rdf, args)
     rejects = reports.rejects_csv(result) if args.rejects else None
     if args.report:
         report = (
@@ -98,9 +107,30 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         atomic.write_bytes(args.report, report)
     say(reports.summary_text(result))
+    if not args.no_validate:
+        say(args.validation_summary)
     say(
         f"wrote {args.output}"
         + (f", {args.rejects}" if args.rejects else "")
         + (f", {args.report}" if args.report else "")
     )
     return 0
+
+
+def _validate_beside(kg, rdf: bytes | str, args: argparse.Namespace) -> None:
+    """Validate the result together with the graph it was reconciled against; refuse to write
+    data that does not conform (the report says what to fix in the mapping or the overrides)."""
+    from ..engine import format_of
+    from ..errors import ConformanceError
+    from ..graph import extra_file
+
+    target = extra_file(args.output)
+    kg.engine.load_data(rdf, format_of(args.output), target.graph, name=str(args.output))
+    report = kg.validate(validator=args.validator)
+    if not report.conforms:
+        raise ConformanceError(
+            "the imported data does not conform; nothing was written\n"
+            + report.text(kg, warnings=False),
+            report,
+        )
+    args.validation_summary = report.summary()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import add_graph_options, load_graph
+from . import add_graph_options, add_validator_option, load_graph
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="*", type=Path, metavar="FILE",
                    help="Turtle files to check instead of the project's data")
     add_graph_options(p)
+    add_validator_option(p)
     p.add_argument("--format", choices=("text", "turtle"), default="text",
                    help="text: readable report grouped by entity; turtle: the SHACL report graph")
     p.add_argument("--no-warnings", action="store_true", help="show violations only")
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
                                  include_data=args.data is not None)
     else:
         kg = load_graph(args)
-    report = kg.validate()
+    report = kg.validate(validator=args.validator)
     if args.format == "turtle":
         sys.stdout.write(report.turtle())
         print(report.summary(), file=sys.stderr)
