@@ -200,7 +200,7 @@ THEMES = [
     ("culture", "Culture", "Culture"),
     ("economic-development", "Développement économique", "Economic development"),
     ("mobility", "Mobilité", "Mobility"),
-    ("democracy", "Démocratie locale", "Local democracy"),
+    ("democracy", "Démocratie", "Democracy"),
     ("ports", "Villes portuaires", "Port cities"),
     ("risk-prevention", "Prévention des risques", "Risk prevention"),
     ("solidarity", "Solidarité", "Solidarity"),
@@ -217,7 +217,7 @@ SCOPES = [
 ROLES = [
     ("member", "Membre", "Member"),
     ("founding-member", "Membre fondateur", "Founding member"),
-    ("party", "Partie", "Party"),
+    ("party", "Partie signataire", "Party"),
     ("associate-member", "Membre associé", "Associate member"),
     ("observer", "Observateur", "Observer"),
 ]

@@ -849,6 +849,59 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Above this many triples the RDF formats are rendered by worker processes (forked, so they share
+# the snapshot without copying it) while this process writes the CSV tables: the writers are pure
+# functions of the snapshot and give the same bytes in any process.
+PARALLEL_THRESHOLD = 200_000
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+_SHARED: Snapshot | None = None
+
+
+def _render_shared(fmt: str) -> tuple[str, bytes]:
+    assert _SHARED is not None
+    return FILES[fmt], RENDERERS[fmt](_SHARED)
+
+
+class _ParallelRender:
+    """Start rendering every RDF format in a pool; collect the bytes later."""
+
+    def __init__(self) -> None:
+        self._pending: list = []
+        self._pool = None
+
+    def __call__(self, snapshot: Snapshot) -> dict[str, bytes]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _SHARED
+        _SHARED = snapshot
+        self._pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        # the slowest first, so that the two workers finish together
+        order = ("jsonld", "trig", "turtle", "rdfxml", "nquads", "ntriples")
+        self._pending = [self._pool.submit(_render_shared, fmt) for fmt in order]
+        return {}
+
+    def results(self) -> dict[str, bytes]:
+        global _SHARED
+        try:
+            done = dict(future.result() for future in self._pending)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+            _SHARED = None
+        return {FILES[fmt]: done[FILES[fmt]] for fmt in RDF_FORMATS}
+
+
+_render_in_parallel = _ParallelRender()
+
+
 def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
     """Write every export file into ``folder`` (already a staging folder); return their paths.
 
@@ -859,10 +912,16 @@ def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
 
     snapshot = Snapshot.of(kg)
     files: dict[str, bytes] = {}
-    for fmt in RDF_FORMATS:
-        files[FILES[fmt]] = RENDERERS[fmt](snapshot)
+    if len(snapshot.triples) < PARALLEL_THRESHOLD or not _can_fork():
+        for fmt in RDF_FORMATS:
+            files[FILES[fmt]] = RENDERERS[fmt](snapshot)
+        tables = csv_files(kg)
+    else:
+        files.update(_render_in_parallel(snapshot))
+        tables = csv_files(kg)  # meanwhile, here: the tables query the engine, kept in this process
+        files.update(_render_in_parallel.results())  # type: ignore[attr-defined]
     files[CONTEXT_FILE] = context_bytes()
-    for name, data in csv_files(kg).items():
+    for name, data in tables.items():
         files[f"{CSV_FOLDER}/{name}"] = data
     files[CATALOG_FILE] = catalog_turtle(snapshot, files)
     files[CHECKSUMS_FILE] = "".join(
