@@ -78,6 +78,29 @@ def to_rdflib(term: Any) -> Node | None:
     raise TypeError(f"unsupported term {term!r}")
 
 
+class _MemoConverter:
+    """to_rdflib with a memory: results repeat the same IRIs and literals many times, and an
+    rdflib term costs microseconds to build (IRI checks, literal parsing). IRIs from Oxigraph are
+    already valid, so they skip rdflib's check."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, Node | None] = {}
+
+    def __call__(self, term: Any) -> Node | None:
+        if term is None:
+            return None
+        try:
+            return self.seen[term]
+        except KeyError:
+            pass
+        if isinstance(term, ox.NamedNode):
+            converted: Node | None = str.__new__(URIRef, term.value)
+        else:
+            converted = to_rdflib(term)
+        self.seen[term] = converted
+        return converted
+
+
 def to_oxigraph(term: Node | None) -> Any:
     if term is None:
         return ox.DefaultGraph()
@@ -240,7 +263,8 @@ class OxigraphEngine:
             return QueryResult("ask", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
-            rows = [tuple(to_rdflib(sol[n]) for n in names) for sol in answer]
+            convert = _MemoConverter()
+            rows = [tuple(convert(sol[n]) for n in names) for sol in answer]
             return QueryResult("select", vars=names, rows=rows)
         triples = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
                    for t in answer]
