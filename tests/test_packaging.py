@@ -27,12 +27,16 @@ def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
     assert any(n.startswith("citygraph/_resources/queries/qc/") for n in names)
 
     venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True
-    )
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--no-build-isolation",
-         str(wheel)],
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(wheel),
+        ],
         check=True,
     )
     elsewhere = tmp_path / "elsewhere"
@@ -44,8 +48,14 @@ def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
     assert (elsewhere / "dist" / "citygraph.ttl").stat().st_size > 10_000
     # the installed copy, not the checkout, was used
     where = subprocess.run(
-        [str(venv / "bin" / "python"), "-c",
-         "from citygraph import resources; print(resources.data_dir())"],
-        cwd=elsewhere, capture_output=True, text=True, check=True,
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from citygraph import resources; print(resources.data_dir())",
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "_resources" in where

@@ -24,7 +24,7 @@ def test_there_are_quality_queries():
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_quality_query_finds_nothing_in_shipped_data(kg, path):
     result = kg.sparql(path.read_text(encoding="utf-8"))
-    assert result.rows == [], [dict(zip(result.vars, r)) for r in result.rows][:5]
+    assert result.rows == [], [dict(zip(result.vars, r, strict=True)) for r in result.rows][:5]
 
 
 def test_missing_inverse_is_caught():

@@ -14,7 +14,10 @@ from .errors import DataError
 
 def _check_folder(folder: Path) -> None:
     if not folder.exists():
-        raise DataError(f"{folder}: the output folder does not exist", hint="create it first, or pick another -o")
+        raise DataError(
+            f"{folder}: the output folder does not exist",
+            hint="create it first, or pick another -o",
+        )
     if not folder.is_dir():
         raise DataError(f"{folder}: is not a folder")
     if not os.access(folder, os.W_OK):

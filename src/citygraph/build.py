@@ -34,9 +34,18 @@ class BuildSummary:
         from .validate import _short
 
         shown = [
-            "cg:City", "cg:CityNetwork", "cg:InternationalBody", "cg:Programme", "cg:Forum",
-            "cg:Charter", "cg:InternalUnit", "org:Membership", "org:ChangeEvent",
-            "cg:ReportedSize", "skos:Concept", "dcterms:BibliographicResource",
+            "cg:City",
+            "cg:CityNetwork",
+            "cg:InternationalBody",
+            "cg:Programme",
+            "cg:Forum",
+            "cg:Charter",
+            "cg:InternalUnit",
+            "org:Membership",
+            "org:ChangeEvent",
+            "cg:ReportedSize",
+            "skos:Concept",
+            "dcterms:BibliographicResource",
         ]
         counts = {_short(k): v for k, v in self.classes.items()}
         lines = ["entities by class:"]

@@ -14,7 +14,6 @@ Results cross the seam as rdflib terms, so callers never see which engine answer
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,8 +137,13 @@ class QueryResult:
         return g
 
 
-_PARSER_ERROR = re.compile(r"Parser error at line (\d+) between columns (\d+) and \d+: (.*?)(?: \([^()]*line \d+\))?$", re.S)
-_PARSER_ERROR_AT = re.compile(r"Parser error at line (\d+) column (\d+): (.*?)(?: \([^()]*line \d+\))?$", re.S)
+_PARSER_ERROR = re.compile(
+    r"Parser error at line (\d+) between columns (\d+) and \d+: (.*?)(?: \([^()]*line \d+\))?$",
+    re.S,
+)
+_PARSER_ERROR_AT = re.compile(
+    r"Parser error at line (\d+) column (\d+): (.*?)(?: \([^()]*line \d+\))?$", re.S
+)
 
 
 def _located(name: str, message: str) -> str:
@@ -245,8 +249,12 @@ class OxigraphEngine:
             names = [ox.NamedNode(graph) if graph else ox.DefaultGraph()]
         for name in names:
             for q in self.store.quads_for_pattern(None, None, None, name):
-                yield (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object),
-                       to_rdflib(q.graph_name))
+                yield (
+                    to_rdflib(q.subject),
+                    to_rdflib(q.predicate),
+                    to_rdflib(q.object),
+                    to_rdflib(q.graph_name),
+                )
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -266,8 +274,9 @@ class OxigraphEngine:
             convert = _MemoConverter()
             rows = [tuple(convert(sol[n]) for n in names) for sol in answer]
             return QueryResult("select", vars=names, rows=rows)
-        triples = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
-                   for t in answer]
+        triples = [
+            (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer
+        ]
         return QueryResult("construct", triples=triples)  # type: ignore[arg-type]
 
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
@@ -313,8 +322,15 @@ class RdflibEngine:
         self._parse(dict(data=data), fmt, graph, name)
 
     def _parse(self, what: dict[str, Any], fmt: str, graph: str | None, name: str) -> None:
-        rdflib_fmt = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig",
-                      "rdfxml": "xml", "jsonld": "json-ld", "n3": "n3"}[fmt]
+        rdflib_fmt = {
+            "turtle": "turtle",
+            "ntriples": "nt",
+            "nquads": "nquads",
+            "trig": "trig",
+            "rdfxml": "xml",
+            "jsonld": "json-ld",
+            "n3": "n3",
+        }[fmt]
         try:
             if fmt in ("trig", "nquads"):
                 self.dataset.parse(format=rdflib_fmt, **what)
@@ -331,15 +347,21 @@ class RdflibEngine:
 
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
         for s, p, o, g in self.dataset.quads((None, None, None, None)):
-            name = None if g is None or g == self.dataset.default_graph.identifier else URIRef(
-                getattr(g, "identifier", g))
+            name = (
+                None
+                if g is None or g == self.dataset.default_graph.identifier
+                else URIRef(getattr(g, "identifier", g))
+            )
             if graph == "*" or (graph is None and name is None) or (graph and str(name) == graph):
                 yield (s, p, o, name)
 
     def graphs(self) -> list[str]:
         default = str(self.dataset.default_graph.identifier)
-        return sorted(str(g.identifier) for g in self.dataset.graphs()
-                      if str(g.identifier) != default and len(g))
+        return sorted(
+            str(g.identifier)
+            for g in self.dataset.graphs()
+            if str(g.identifier) != default and len(g)
+        )
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         try:

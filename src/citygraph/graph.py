@@ -170,7 +170,7 @@ class KnowledgeGraph:
         return run_named(self, name, params)
 
     def validate(self, **options: Any) -> Any:
-        """Check the graph against the shapes and the quality queries (see :mod:`citygraph.validate`)."""
+        """Check the graph against the shapes and quality queries (:mod:`citygraph.validate`)."""
         from .validate import validate
 
         return validate(self, **options)

@@ -57,7 +57,9 @@ PREFIXES: dict[str, str] = {
 }
 
 # Our resources' IRI pattern (docs/model.md): lowercase ASCII slugs, `/` between segments.
-RESOURCE_PATTERN = r"^https://w3id\.org/citygraph/id/[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-+[a-z0-9]+)*)*$"
+RESOURCE_PATTERN = (
+    r"^https://w3id\.org/citygraph/id/[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-+[a-z0-9]+)*)*$"
+)
 
 
 def source_iri(slug: str) -> str:

@@ -78,7 +78,8 @@ class ValidationReport:
                 by_entity[finding.focus].append(finding)
         lines: list[str] = []
         for focus, findings in sorted(
-            by_entity.items(), key=lambda kv: (min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0])
+            by_entity.items(),
+            key=lambda kv: (min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0]),
         ):
             where = kg.locate(focus, findings[0].graph) if kg else None
             lines.append(f"{_short(focus)}" + (f"  ({where})" if where else ""))
@@ -91,7 +92,7 @@ class ValidationReport:
         return "\n".join(lines)
 
     def turtle(self) -> str:
-        """The W3C SHACL validation report graph (quality-query rows added as sh:ValidationResult)."""
+        """The W3C SHACL validation report graph, quality-query rows added as results."""
         from rdflib import BNode, Graph, Literal, URIRef
         from rdflib.namespace import RDF
 
@@ -126,7 +127,7 @@ def _short(iri: str | None) -> str:
 
     for prefix, base in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(base) and prefix != "id":
-            return f"{prefix}:{iri[len(base):]}"
+            return f"{prefix}:{iri[len(base) :]}"
     return iri.replace("https://w3id.org/citygraph/id/", "id:")
 
 
@@ -143,7 +144,7 @@ def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
         result = kg.sparql(path.read_text(encoding="utf-8"))
         check = path.stem
         for row in result.rows:
-            values = dict(zip(result.vars, row))
+            values = dict(zip(result.vars, row, strict=True))
             entity = values.get("entity")
             message = _name_files(kg, str(values["message"])) if values.get("message") else None
             findings.append(
@@ -240,8 +241,11 @@ def run_shacl(
     )
     findings = []
     # Only the report's own results: nested sh:detail results (from sh:node) explain them.
-    top = [r for report in results.subjects(RDF.type, SH.ValidationReport)
-           for r in results.objects(report, SH.result)]
+    top = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]
     for result in top:
         severity = results.value(result, SH.resultSeverity)
         message = results.value(result, SH.resultMessage)

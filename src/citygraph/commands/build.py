@@ -18,8 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_graph_options(p)
     add_validator_option(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("dist"), metavar="DIR",
-                   help="output folder (default: ./dist)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("dist"),
+        metavar="DIR",
+        help="output folder (default: ./dist)",
+    )
     p.set_defaults(run=run)
 
 

@@ -16,12 +16,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Validate the project's data, or the RDF files given, against the SHACL "
         "shapes and the quality queries. Exit 0: conforms; 1: violations; 2: usage error.",
     )
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                   help="Turtle files to check instead of the project's data")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="Turtle files to check instead of the project's data",
+    )
     add_graph_options(p)
     add_validator_option(p)
-    p.add_argument("--format", choices=("text", "turtle"), default="text",
-                   help="text: readable report grouped by entity; turtle: the SHACL report graph")
+    p.add_argument(
+        "--format",
+        choices=("text", "turtle"),
+        default="text",
+        help="text: readable report grouped by entity; turtle: the SHACL report graph",
+    )
     p.add_argument("--no-warnings", action="store_true", help="show violations only")
     p.set_defaults(run=run)
 
@@ -31,8 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.files:
         # the files alone, or beside a data folder when --data is given too
-        kg = KnowledgeGraph.load(args.data, [*args.files, *args.extra], engine=args.engine,
-                                 include_data=args.data is not None)
+        kg = KnowledgeGraph.load(
+            args.data,
+            [*args.files, *args.extra],
+            engine=args.engine,
+            include_data=args.data is not None,
+        )
     else:
         kg = load_graph(args)
     report = kg.validate(validator=args.validator)
