@@ -198,3 +198,25 @@ def test_help_is_fast_to_import():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_file_outside_data_is_filed_under_the_source_it_describes(tmp_path, capsys):
+    """`validate FILE` / `--with FILE`: the statements go to the named graph of the one source the
+    file describes (not to a graph named after the file), so the quality queries that tie a graph
+    to its source hold for contributed files too."""
+    path = tmp_path / "my-notes.ttl"
+    path.write_text(
+        PREFIXES
+        + SOURCE.format(slug="field-survey-2026")
+        + 'id:nice a cg:City, schema:City ; rdfs:label "Nice"@fr, "Nice"@en ;\n'
+        + '    schema:addressCountry "FR" ; dcterms:source src:field-survey-2026 .\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "validate", "--no-warnings", str(path))
+    assert code == 0, out
+
+    import citygraph
+
+    kg = citygraph.load(None, path)
+    assert "https://w3id.org/citygraph/graph/field-survey-2026" in kg.engine.graphs()
+    assert "https://w3id.org/citygraph/graph/my-notes" not in kg.engine.graphs()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rdflib.term import Node
 
 from . import resources
-from .engine import Engine, QueryResult, format_of, make_engine
+from .engine import FORMATS, Engine, QueryResult, format_of, make_engine
 from .errors import DataError
 from .namespaces import GRAPH, graph_iri
 
@@ -31,6 +31,7 @@ class SourceFile:
     path: Path
     graph: str | None  # None for quad formats, whose graphs are written in the file
     label: str  # how messages name the file (relative to the data folder when possible)
+    extra: bool = False  # given on the command line rather than found in a data folder
 
 
 def _slug_of(relative: Path) -> str:
@@ -62,9 +63,31 @@ def data_files(data_dir: Path) -> list[SourceFile]:
 
 
 def extra_file(path: Path) -> SourceFile:
-    """A file given on the command line (``--with``, ``validate FILE``): its own graph."""
+    """A file given on the command line (``--with``, ``validate FILE``): its own graph, named
+    after the file until loading finds which source the file describes (see ``add_files``)."""
     graph = None if format_of(path) in ("trig", "nquads") else graph_iri(_slugify(path.stem))
-    return SourceFile(path, graph, str(path))
+    return SourceFile(path, graph, str(path), extra=True)
+
+
+def described_source_graph(raw: bytes, fmt: str) -> str | None:
+    """The graph of the one source a file describes (``id:source/<slug> a
+    dcterms:BibliographicResource``), so that a file outside ``data/`` is filed under its own
+    source as the files in ``data/`` are; None when it describes none, or several."""
+    import pyoxigraph as ox
+
+    from .namespaces import DCTERMS, RDF, SOURCE
+
+    kind, typ = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(DCTERMS.BibliographicResource))
+    try:
+        found = {
+            t.subject.value
+            for t in ox.parse(raw, format=FORMATS[fmt])
+            if t.predicate == kind and t.object == typ and isinstance(t.subject, ox.NamedNode)
+        }
+    except (SyntaxError, ValueError):
+        return None  # the load itself reports the error, with its place
+    ours = [iri for iri in found if iri.startswith(str(SOURCE))]
+    return graph_iri(ours[0][len(str(SOURCE)) :]) if len(ours) == 1 else None
 
 
 def _slugify(text: str) -> str:
@@ -143,7 +166,11 @@ class KnowledgeGraph:
                 self._load_big(source, fresh)
             else:
                 raw = read_text(source)
-                self.engine.load_data(raw, format_of(source.path), source.graph, name=source.label)
+                fmt = format_of(source.path)
+                if source.extra and source.graph is not None:
+                    own = described_source_graph(raw, fmt)
+                    source = replace(source, graph=own) if own else source
+                self.engine.load_data(raw, fmt, source.graph, name=source.label)
             self.files.append(source)
 
     def _load_big(self, source: SourceFile, fresh: bool) -> None:
