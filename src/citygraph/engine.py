@@ -171,6 +171,7 @@ class Engine(Protocol):
     def graphs(self) -> list[str]: ...
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes: ...
+    def is_empty(self) -> bool: ...
     def __len__(self) -> int: ...
 
 
@@ -298,6 +299,10 @@ class OxigraphEngine:
             parts.append(lines.replace(b" .\n", f" {name} .\n".encode()))
         return b"".join(parts)
 
+    def is_empty(self) -> bool:
+        """No statement at all; unlike ``len``, which counts them, this reads one quad at most."""
+        return next(iter(self.store.quads_for_pattern(None, None, None, None)), None) is None
+
     def __len__(self) -> int:
         """The number of statements in the named graphs (a triple stated twice counts twice)."""
         answer = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -379,6 +384,9 @@ class RdflibEngine:
         oxi = OxigraphEngine()
         oxi.add(self.quads(graph if graph != "*" else "*"))
         return oxi.serialize(fmt, graph)
+
+    def is_empty(self) -> bool:
+        return next(iter(self.dataset.quads((None, None, None, None))), None) is None
 
     def __len__(self) -> int:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))

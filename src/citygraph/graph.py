@@ -152,7 +152,7 @@ class KnowledgeGraph:
         is, without reloading, so a large graph is loaded once and queried many times.
         """
         kg = cls(make_engine(engine, store))
-        if store is not None and len(kg.engine):
+        if store is not None and not kg.engine.is_empty():
             return kg
         files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
         files += [extra_file(Path(p)) for p in extra]
@@ -160,7 +160,7 @@ class KnowledgeGraph:
         return kg
 
     def add_files(self, files: Iterable[SourceFile]) -> None:
-        fresh = len(self.engine) == 0
+        fresh = self.engine.is_empty()
         for source in files:
             if _is_big(source):
                 self._load_big(source, fresh)
