@@ -45,7 +45,8 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
         "--store",
         type=Path,
         metavar="PATH",
-        help="keep the graph in an on-disk Oxigraph store at PATH: loaded once, reused after",
+        help="keep the graph in an on-disk Oxigraph store at PATH: loaded once, reused as it is "
+        "after (delete PATH to load changed data)",
     )
 
 
