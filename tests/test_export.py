@@ -323,3 +323,29 @@ def test_both_engines_write_the_same_bytes(dist, kg_rdflib, tmp_path):
     export.write_distribution(kg_rdflib, tmp_path)
     for name in [*RDF_FILES, *QUAD_FILES, "catalog.ttl"]:
         assert (tmp_path / name).read_bytes() == (dist / name).read_bytes(), name
+
+
+def test_a_killed_render_worker_falls_back_to_rendering_here(kg, tmp_path, monkeypatch):
+    """On a large graph the formats are rendered in forked workers; if one dies (out of memory,
+    seen at 10 M statements), the build renders them in its own process: same bytes, no trace."""
+    from citygraph import export
+
+    serial = tmp_path / "serial"
+    serial.mkdir()
+    export.write_distribution(kg, serial)
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(export, "_render_shared", _die)
+    fallback = tmp_path / "fallback"
+    fallback.mkdir()
+    export.write_distribution(kg, fallback)
+    for path in serial.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (fallback / path.relative_to(serial)).read_bytes(), path
+
+
+def _die(fmt: str) -> None:
+    """A render worker that dies as the kernel's out-of-memory killer would end it."""
+    import os
+
+    os._exit(1)

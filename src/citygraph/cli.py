@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -70,6 +71,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        print(
+            f"citygraph {args.command}: ran out of memory; nothing was written "
+            "(use --store PATH for a large graph, or a machine with more memory)",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # a bug of ours: one line for the user, the trace on request
+        if os.environ.get("CITYGRAPH_DEBUG"):
+            raise
+        print(
+            f"citygraph {args.command}: internal error ({type(error).__name__}: {error}); "
+            "nothing was written. Run again with CITYGRAPH_DEBUG=1 to see the trace; report it.",
+            file=sys.stderr,
+        )
+        return 1
     return int(code or 0)
 
 

@@ -18,6 +18,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -853,6 +854,10 @@ def sha256(data: bytes) -> str:
 # the snapshot without copying it) while this process writes the CSV tables: the writers are pure
 # functions of the snapshot and give the same bytes in any process.
 PARALLEL_THRESHOLD = 200_000
+# Above this, the workers' copies of the snapshot (fork shares pages until Python's reference counts
+# touch them) would not fit beside the store on a 24 GB machine: measured at 10 M statements, a
+# worker was killed. Such graphs are rendered here, one format after another.
+PARALLEL_LIMIT = 3_000_000
 
 
 def _can_fork() -> bool:
@@ -912,14 +917,19 @@ def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
 
     snapshot = Snapshot.of(kg)
     files: dict[str, bytes] = {}
-    if len(snapshot.triples) < PARALLEL_THRESHOLD or not _can_fork():
+    parallel = PARALLEL_THRESHOLD <= len(snapshot.triples) <= PARALLEL_LIMIT and _can_fork()
+    if parallel:
+        _render_in_parallel(snapshot)
+        tables = csv_files(kg)  # meanwhile, here: the tables query the engine, kept in this process
+        try:
+            files.update(_render_in_parallel.results())
+        except BrokenProcessPool:  # a worker was killed (out of memory): do it here instead
+            parallel = False
+    else:
+        tables = csv_files(kg)
+    if not parallel:
         for fmt in RDF_FORMATS:
             files[FILES[fmt]] = RENDERERS[fmt](snapshot)
-        tables = csv_files(kg)
-    else:
-        files.update(_render_in_parallel(snapshot))
-        tables = csv_files(kg)  # meanwhile, here: the tables query the engine, kept in this process
-        files.update(_render_in_parallel.results())  # type: ignore[attr-defined]
     files[CONTEXT_FILE] = context_bytes()
     for name, data in tables.items():
         files[f"{CSV_FOLDER}/{name}"] = data
