@@ -31,3 +31,13 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the checkout")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def dist(kg, tmp_path_factory) -> Path:
+    """The distribution of the shipped data, written once (tests read it, none changes it)."""
+    from citygraph import export
+
+    folder = tmp_path_factory.mktemp("dist")
+    export.write_distribution(kg, folder)
+    return folder

@@ -19,13 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def dist(kg, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dist")
-    export.write_distribution(kg, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def graph(dist) -> Graph:
     return Graph().parse(dist / "catalog.ttl", format="turtle")
 

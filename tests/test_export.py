@@ -27,13 +27,6 @@ QUAD_FILES = {
 
 
 @pytest.fixture(scope="module")
-def dist(kg, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dist")
-    export.write_distribution(kg, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def turtle_graph(dist) -> Graph:
     return Graph().parse(dist / "citygraph.ttl", format="turtle")
 
