@@ -535,29 +535,40 @@ class FastValidator:
                 f"SELECT DISTINCT ?focus ?value {columns} WHERE {{ {targets} "
                 f"?focus {sparql_path} ?value . {' '.join(binds)} FILTER({failing}) }}"
             )
-        for count in g.objects(prop, SH.minCount):
-            n = int(count)
+
+        def at_least(n: int, component: URIRef, test: str = "") -> None:
+            """Focus nodes with fewer than n values on the path (that pass ``test``)."""
+            only = f" FILTER({test})" if test else ""
             if n == 1:
                 check(
                     f"SELECT DISTINCT ?focus WHERE {{ {targets} "
-                    f"FILTER NOT EXISTS {{ ?focus {sparql_path} ?_any }} }}",
-                    [("", None, SH.minCount)],
+                    f"FILTER NOT EXISTS {{ ?focus {sparql_path} ?_v{only} }} }}",
+                    [("", None, component)],
                     "focus",
                 )
             elif n > 1:
                 check(
-                    f"SELECT ?focus WHERE {{ {targets} OPTIONAL {{ ?focus {sparql_path} ?_v }} }} "
+                    f"SELECT ?focus WHERE {{ {targets} "
+                    f"OPTIONAL {{ ?focus {sparql_path} ?_v{only} }} }} "
                     f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) < {n})",
-                    [("", None, SH.minCount)],
+                    [("", None, component)],
                     "focus",
                 )
-        for count in g.objects(prop, SH.maxCount):
+
+        def at_most(n: int, component: URIRef, test: str = "") -> None:
+            """Focus nodes with more than n values on the path (that pass ``test``)."""
+            only = f" FILTER({test})" if test else ""
             check(
-                f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v }} "
-                f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) > {int(count)})",
-                [("", None, SH.maxCount)],
+                f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v{only} }} "
+                f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) > {n})",
+                [("", None, component)],
                 "focus",
             )
+
+        for count in g.objects(prop, SH.minCount):
+            at_least(int(count), SH.minCount)
+        for count in g.objects(prop, SH.maxCount):
+            at_most(int(count), SH.maxCount)
         for hv in g.objects(prop, SH.hasValue):
             check(
                 f"SELECT DISTINCT ?focus WHERE {{ {targets} "
@@ -576,28 +587,9 @@ class FastValidator:
         for qualified in g.objects(prop, SH.qualifiedValueShape):
             test = compiler.conforms(qualified, "?_v")
             for count in g.objects(prop, SH.qualifiedMinCount):
-                n = int(count)
-                if n == 1:
-                    check(
-                        f"SELECT DISTINCT ?focus WHERE {{ {targets} FILTER NOT EXISTS "
-                        f"{{ ?focus {sparql_path} ?_v FILTER({test}) }} }}",
-                        [("", None, SH.qualifiedMinCount)],
-                        "focus",
-                    )
-                elif n > 1:
-                    check(
-                        f"SELECT ?focus WHERE {{ {targets} OPTIONAL {{ ?focus {sparql_path} ?_v "
-                        f"FILTER({test}) }} }} GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) < {n})",
-                        [("", None, SH.qualifiedMinCount)],
-                        "focus",
-                    )
+                at_least(int(count), SH.qualifiedMinCount, test)
             for count in g.objects(prop, SH.qualifiedMaxCount):
-                check(
-                    f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v FILTER({test}) }} "
-                    f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?_v) > {int(count)})",
-                    [("", None, SH.qualifiedMaxCount)],
-                    "focus",
-                )
+                at_most(int(count), SH.qualifiedMaxCount, test)
         return checks
 
     # --- running ------------------------------------------------------------------------
