@@ -87,20 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
     path = args.file or folder / f"{args.size}.nq"
     if args.file is None:
-        subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "generate.py"),
-                "--size",
-                args.size,
-                "--seed",
-                str(args.seed),
-                "--no-violations",
-                "-o",
-                str(path),
-            ],
-            check=True,
-        )
+        import generate  # benchmarks/generate.py, beside this script
+
+        generate.generate(args.size, args.seed, path, violations=False)
     print(f"{'step':<52} {'time':>10} {'peak (tracemalloc)':>14}")
     kg = measure(
         "load into Oxigraph",

@@ -18,7 +18,6 @@ Also prints the size of each output. One run per cell: the numbers are seconds o
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -78,21 +77,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "synthetic.nq"
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "benchmarks" / "generate.py"),
-                "--size",
-                args.size,
-                "--seed",
-                str(args.seed),
-                "--no-violations",
-                "-o",
-                str(data),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        import generate  # benchmarks/generate.py, beside this script
+
+        generate.generate(args.size, args.seed, data, violations=False)
 
         engine = OxigraphEngine()
         seconds, _ = timed(lambda: engine.bulk_load(data))
