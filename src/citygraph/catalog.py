@@ -113,14 +113,21 @@ def _slug(name: str) -> str:
 
 def _concept(g: Graph, iri: URIRef, scheme: str, label: str, *types: URIRef) -> URIRef:
     """An EU authority concept, typed and labelled so that range shapes can check it."""
-    scheme_iri = URIRef(EU + scheme)
+    title = scheme.replace("-", " ").capitalize()
+    return _scheme_concept(g, iri, label, URIRef(EU + scheme), title, *types)
+
+
+def _scheme_concept(
+    g: Graph, iri: URIRef, label: str, scheme: URIRef, scheme_title: str, *types: URIRef
+) -> URIRef:
+    """A concept of a controlled vocabulary, with its scheme, as DCAT-AP's range shapes want."""
     g.add((iri, RDF.type, SKOS.Concept))
     for t in types:
         g.add((iri, RDF.type, t))
     g.add((iri, SKOS.prefLabel, Literal(label, lang="en")))
-    g.add((iri, SKOS.inScheme, scheme_iri))
-    g.add((scheme_iri, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme_iri, DCTERMS.title, Literal(scheme.replace("-", " ").capitalize(), lang="en")))
+    g.add((iri, SKOS.inScheme, scheme))
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, DCTERMS.title, Literal(scheme_title, lang="en")))
     return iri
 
 
@@ -182,19 +189,14 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((PUBLISHER, RDF.type, FOAF.Organization))
     g.add((PUBLISHER, FOAF.name, Literal("citygraph contributors")))
     g.add((PUBLISHER, FOAF.homepage, HOMEPAGE))
-    publisher_type = URIRef("http://purl.org/adms/publishertype/NonProfitOrganisation")
-    g.add((PUBLISHER, DCTERMS.type, publisher_type))
-    g.add((publisher_type, RDF.type, SKOS.Concept))
-    g.add((publisher_type, SKOS.prefLabel, Literal("Non-Profit Organisation", lang="en")))
-    g.add((publisher_type, SKOS.inScheme, URIRef("http://purl.org/adms/publishertype/1.0")))
-    g.add((URIRef("http://purl.org/adms/publishertype/1.0"), RDF.type, SKOS.ConceptScheme))
-    g.add(
-        (
-            URIRef("http://purl.org/adms/publishertype/1.0"),
-            DCTERMS.title,
-            Literal("Publisher type", lang="en"),
-        )
+    publisher_type = _scheme_concept(
+        g,
+        URIRef("http://purl.org/adms/publishertype/NonProfitOrganisation"),
+        "Non-Profit Organisation",
+        URIRef("http://purl.org/adms/publishertype/1.0"),
+        "Publisher type",
     )
+    g.add((PUBLISHER, DCTERMS.type, publisher_type))
     g.add((CONTACT, RDF.type, VCARD.Kind))
     g.add((CONTACT, RDF.type, VCARD.Organization))
     g.add((CONTACT, VCARD.fn, Literal("citygraph contributors")))
@@ -205,19 +207,14 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
     g.add((LICENSE, RDF.type, DCTERMS.LicenseDocument))
     g.add((LICENSE, DCTERMS.title, Literal("Licence Ouverte / Open Licence 2.0", lang="fr")))
     g.add((LICENSE, DCTERMS.title, Literal("Open Licence 2.0 (Etalab)", lang="en")))
-    attribution = URIRef("http://purl.org/adms/licencetype/Attribution")
-    g.add((LICENSE, DCTERMS.type, attribution))
-    g.add((attribution, RDF.type, SKOS.Concept))
-    g.add((attribution, SKOS.prefLabel, Literal("Attribution", lang="en")))
-    g.add((attribution, SKOS.inScheme, URIRef("http://purl.org/adms/licencetype/1.0")))
-    g.add((URIRef("http://purl.org/adms/licencetype/1.0"), RDF.type, SKOS.ConceptScheme))
-    g.add(
-        (
-            URIRef("http://purl.org/adms/licencetype/1.0"),
-            DCTERMS.title,
-            Literal("Licence type", lang="en"),
-        )
+    attribution = _scheme_concept(
+        g,
+        URIRef("http://purl.org/adms/licencetype/Attribution"),
+        "Attribution",
+        URIRef("http://purl.org/adms/licencetype/1.0"),
+        "Licence type",
     )
+    g.add((LICENSE, DCTERMS.type, attribution))
 
     # Controlled values.
     languages = [
