@@ -220,3 +220,77 @@ def test_a_file_outside_data_is_filed_under_the_source_it_describes(tmp_path, ca
     kg = citygraph.load(None, path)
     assert "https://w3id.org/citygraph/graph/field-survey-2026" in kg.engine.graphs()
     assert "https://w3id.org/citygraph/graph/my-notes" not in kg.engine.graphs()
+
+
+# --- the overlapped build of large graphs ------------------------------------------------------
+
+
+@pytest.fixture
+def overlapped(monkeypatch):
+    """Make the shipped data count as large: checks in a forked process, RDF formats rendered
+    by forked workers, as `citygraph build` does above export.PARALLEL_THRESHOLD statements."""
+    from citygraph import export
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
+    serial = tmp_path / "serial"
+    code, _, serial_err = run(capsys, "build", "-o", str(serial))
+    assert code == 0
+    from citygraph import build as build_module
+    from citygraph import export
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    seen = []
+    real = build_module._Checks.__init__
+
+    def spy(self, kg, validator, *, in_background):
+        seen.append(in_background)
+        real(self, kg, validator, in_background=in_background)
+
+    monkeypatch.setattr(build_module._Checks, "__init__", spy)
+    overlapped = tmp_path / "overlapped"
+    code, _, err = run(capsys, "build", "-o", str(overlapped))
+    assert code == 0
+    assert seen == [True]
+    assert _files(overlapped) == _files(serial)
+    assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
+
+
+def test_overlapped_build_reports_violations_and_writes_nothing(
+    data_copy, tmp_path, capsys, overlapped
+):
+    write(
+        data_copy,
+        "bad-date.ttl",
+        'id:charter-lyon-marseille schema:foundingDate "1997-02-30"^^xsd:date ;\n'
+        "    dcterms:source src:test-source .\n",
+    )
+    dist = tmp_path / "dist"
+    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
+    assert code == 1
+    assert "id:charter-lyon-marseille" in err
+    assert '"1997-02-30" is not a valid xsd:date' in err
+    assert not dist.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # no staging folder left
+
+
+def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, overlapped):
+    """If the checks' process dies (out of memory), the build checks in its own process."""
+    from citygraph import build as build_module
+
+    monkeypatch.setattr(build_module, "_validate_shared", _die)
+    dist = tmp_path / "dist"
+    code, _, err = run(capsys, "build", "-o", str(dist))
+    assert code == 0
+    assert "validation: conforms (0 violations, 117 warnings)" in err
+    assert (dist / "citygraph.ttl").is_file()
+
+
+def _die(validator: str) -> None:
+    os._exit(1)

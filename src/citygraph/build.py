@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .atomic import staged_folder
 from .errors import ConformanceError
@@ -58,29 +58,109 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def summarize(kg: KnowledgeGraph) -> BuildSummary:
+def summarize(kg: KnowledgeGraph, triples: int | None = None) -> BuildSummary:
+    """Counts for the build's summary (``triples``: the union's size, when already known)."""
     summary = BuildSummary()
-    for cls, n in kg.sparql(_COUNTS).rows:
-        summary.classes[str(cls)] = int(n)
-    summary.triples = int(kg.sparql(_TRIPLES).rows[0][0])
+    for cls, n in kg.select_text(_COUNTS)[1]:
+        summary.classes[str(cls)] = int(n or 0)
+    summary.triples = int(kg.sparql(_TRIPLES).rows[0][0]) if triples is None else triples
     summary.quads = len(kg)
     summary.graphs = len(kg.engine.graphs())
     return summary
 
 
 def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSummary:
-    """Validate; on success write the distribution to ``out`` (atomically), else raise."""
-    from . import export
+    """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
-    report = kg.validate(validator=validator)
-    if not report.conforms:
-        raise ConformanceError(
-            "the data does not conform; nothing was written\n" + report.text(kg, warnings=False),
-            report,
-        )
-    summary = summarize(kg)
+    On a large graph (Oxigraph, more than ``export.PARALLEL_THRESHOLD`` statements) the checks
+    and the rendering overlap: a forked process runs the checks on its copy of the loaded store
+    while this process takes the snapshot, two forked workers render the RDF formats and this
+    process writes the CSV tables. (Processes, not threads: every row read from a query result
+    takes Python's lock, and two threads reading rows slow each other down several times.)
+    Nothing is written before the checks have passed.
+    """
+    from . import export
+    from .validate import check_validator
+
+    check_validator(validator)
+    overlap = (
+        kg.engine.name == "oxigraph"
+        and export.can_fork()
+        and kg.has_more_than(export.PARALLEL_THRESHOLD)
+    )
+    with (
+        _Checks(kg, validator, in_background=overlap) as checks,
+        export.Distribution(kg) as distribution,
+    ):
+        if checks.in_background:
+            files = distribution.files()  # meanwhile the checks run
+            report = checks.report()
+        else:
+            report = checks.report()
+            files = distribution.files() if report.conforms else {}
+        if not report.conforms:
+            raise ConformanceError(
+                "the data does not conform; nothing was written\n"
+                + report.text(kg, warnings=False),
+                report,
+            )
+        summary = summarize(kg, len(distribution.snapshot.triples))
     summary.report = report
     with staged_folder(out) as stage:
-        written = export.write_distribution(kg, stage)
+        written = export.write_files(files, stage)
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary
+
+
+_SHARED: KnowledgeGraph | None = None
+
+
+def _validate_shared(validator: str) -> ValidationReport:
+    assert _SHARED is not None
+    return _SHARED.validate(validator=validator)
+
+
+class _Checks:
+    """The graph's checks, here or in a forked process that shares the loaded store's pages."""
+
+    def __init__(self, kg: KnowledgeGraph, validator: str, *, in_background: bool) -> None:
+        self.kg, self.validator = kg, validator
+        self.pool: Any = None
+        if in_background:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            global _SHARED
+            _SHARED = kg
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_validate_shared, validator)
+
+    @property
+    def in_background(self) -> bool:
+        return self.pool is not None
+
+    def report(self) -> ValidationReport:
+        if self.pool is not None:
+            try:
+                return self.future.result()
+            except Exception:  # noqa: BLE001 - the worker died or failed: check here instead,
+                pass  # which gives the real error, if there is one, with its own message
+            finally:
+                self.close()
+        return self.kg.validate(validator=self.validator)
+
+    def close(self) -> None:
+        global _SHARED
+        pool, self.pool = self.pool, None
+        _SHARED = None
+        if pool is not None:
+            if not self.future.done():  # the build stopped early: don't wait for the checks
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> _Checks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

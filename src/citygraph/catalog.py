@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -176,7 +177,23 @@ def _vocabularies(snapshot: Snapshot) -> list[str]:
     return [ns for ns in namespaces if f"<{ns}" in text]
 
 
-def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
+@dataclass(frozen=True)
+class SnapshotFacts:
+    """What the catalog says about the data itself: a pass over every statement, so a build
+    computes it in a render worker while the files are being written."""
+
+    years: tuple[str, str] | None
+    counts: dict[URIRef, int]
+    vocabularies: list[str]
+
+
+def snapshot_facts(snapshot: Snapshot) -> SnapshotFacts:
+    return SnapshotFacts(_years(snapshot), _void_counts(snapshot), _vocabularies(snapshot))
+
+
+def catalog_graph(
+    snapshot: Snapshot, files: Mapping[str, bytes], facts: SnapshotFacts | None = None
+) -> Graph:
     """The DCAT-AP + VoID description of the files (name -> bytes) written beside it."""
     from .export import FILES, sha256
 
@@ -322,7 +339,8 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
         ("graphe de connaissances", "knowledge graph"),
     ):
         _both(g, d, DCAT.keyword, keyword_fr, keyword_en)
-    years = _years(snapshot)
+    facts = facts or snapshot_facts(snapshot)
+    years = facts.years
     if years:
         g.add((d, DCTERMS.temporal, TEMPORAL))
         g.add((TEMPORAL, RDF.type, DCTERMS.PeriodOfTime))
@@ -330,14 +348,14 @@ def catalog_graph(snapshot: Snapshot, files: Mapping[str, bytes]) -> Graph:
         g.add((TEMPORAL, DCAT.endDate, Literal(years[1], datatype=XSD.gYear)))
 
     # ... and its VoID description.
-    for prop, count in _void_counts(snapshot).items():
+    for prop, count in facts.counts.items():
         g.add((d, prop, Literal(count, datatype=XSD.integer)))
     g.add((d, VOID.uriSpace, Literal(str(ID))))
     g.add((d, VOID.uriRegexPattern, Literal(f"^{re.escape(str(ID))}")))
     for example in ("marseille", "eurocities", "membership/marseille--eurocities"):
         if _has_subject(snapshot, f"<{ID}{example}>"):
             g.add((d, VOID.exampleResource, URIRef(f"{ID}{example}")))
-    for namespace in _vocabularies(snapshot):
+    for namespace in facts.vocabularies:
         g.add((d, VOID.vocabulary, URIRef(namespace)))
     g.add((d, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
 
@@ -387,11 +405,13 @@ def _has_subject(snapshot: Snapshot, subject: str) -> bool:
     return i < len(snapshot.triples) and snapshot.triples[i].startswith(subject + " ")
 
 
-def catalog_turtle(snapshot: Snapshot, files: Mapping[str, bytes]) -> bytes:
+def catalog_turtle(
+    snapshot: Snapshot, files: Mapping[str, bytes], facts: SnapshotFacts | None = None
+) -> bytes:
     """``catalog.ttl``, through the same deterministic Turtle writer as the data."""
     from .export import Snapshot as _Snapshot
     from .export import turtle
 
-    graph = catalog_graph(snapshot, files)
+    graph = catalog_graph(snapshot, files, facts)
     lines = _Snapshot.from_ntriples(graph.serialize(format="nt")).triples
     return turtle(lines, f"citygraph {__version__}: DCAT-AP 3.0.1 and VoID description of dist/")

@@ -170,6 +170,9 @@ class Engine(Protocol):
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]: ...
     def graphs(self) -> list[str]: ...
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
+    def select_text(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None
+    ) -> tuple[list[str], list[tuple[str | None, ...]]]: ...
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes: ...
     def is_empty(self) -> bool: ...
     def __len__(self) -> int: ...
@@ -216,8 +219,27 @@ class OxigraphEngine:
         self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
 
     def _merge_into_union(self, graph: str | None) -> None:
-        where = f"GRAPH <{graph}>" if graph else "GRAPH ?g"
-        self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ {where} {{ ?s ?p ?o }} }}")
+        if graph is not None:
+            self._insert_into_union(f"<{graph}>")
+            return
+        # every named graph: one update per graph, two at a time (Oxigraph's memory store takes
+        # concurrent writers, and evaluates without holding Python's lock): 4.1 s -> 2.7 s for a
+        # million statements in 24 graphs
+        graphs = list(self.store.named_graphs())
+        if self.path is not None or len(graphs) < 2:
+            self._insert_into_union("?g")
+            return
+        if not all(isinstance(g, ox.NamedNode) for g in graphs):
+            self._insert_into_union("?g")
+            return
+        names = [str(g) for g in graphs]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(self._insert_into_union, names))
+
+    def _insert_into_union(self, graph: str) -> None:
+        self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
         """Fast load of a large trusted file (no transaction, lower memory), then the union."""
@@ -261,13 +283,7 @@ class OxigraphEngine:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        try:
-            answer = self.store.query(sparql, substitutions=subs)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
-        except OSError as exc:
-            raise QueryError(f"the query failed: {exc}") from None
+        answer = self._run(sparql, bindings)
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
@@ -279,6 +295,30 @@ class OxigraphEngine:
             (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer
         ]
         return QueryResult("construct", triples=triples)  # type: ignore[arg-type]
+
+    def select_text(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None
+    ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        """A SELECT's variables and rows, each term as its text (an IRI, a literal's lexical
+        form, a blank node's id; None when unbound): no rdflib term is built, which is what
+        tables and analytics over hundreds of thousands of rows need."""
+        answer = self._run(sparql, bindings)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise QueryError("select_text needs a SELECT query")
+        names = [v.value for v in answer.variables]
+        return names, [
+            tuple(None if (t := sol[n]) is None else t.value for n in names) for sol in answer
+        ]
+
+    def _run(self, sparql: str, bindings: Mapping[str, Node] | None) -> Any:
+        subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            answer = self.store.query(sparql, substitutions=subs)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+        return answer
 
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
         """Triple formats: one graph, or the union (``"*"``). Quad formats: the named graphs."""
@@ -379,6 +419,14 @@ class RdflibEngine:
             names = [str(v) for v in answer.vars]
             return QueryResult("select", vars=names, rows=[tuple(r) for r in answer])
         return QueryResult("construct", triples=list(answer))
+
+    def select_text(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None
+    ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        result = self.query(sparql, bindings)
+        if result.kind != "select":
+            raise QueryError("select_text needs a SELECT query")
+        return result.vars, [tuple(None if t is None else str(t) for t in r) for r in result.rows]
 
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
         oxi = OxigraphEngine()

@@ -121,6 +121,15 @@ class Snapshot:
 
     graphs: dict[str, list[str]]
     triples: list[str] = field(default_factory=list)
+    _reading: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reading(self) -> list[str]:
+        """The union in reading order (see :func:`reading_order`), computed once for the three
+        writers that need it (and before the render workers fork, so that they share it)."""
+        if self._reading is None:
+            self._reading = reading_order(self.triples)
+        return self._reading
 
     @classmethod
     def of(cls, kg: KnowledgeGraph) -> Snapshot:
@@ -186,7 +195,9 @@ def reading_order(lines: Iterable[str]) -> list[str]:
 
 
 def _triples(lines: list[str]) -> Iterator[ox.Triple]:
-    return ox.parse("\n".join(lines) + "\n", format=ox.RdfFormat.N_TRIPLES)
+    # lenient: the lines are Oxigraph's own canonical N-Triples, checked when they were loaded
+    # (twice as fast without re-validating every IRI)
+    return ox.parse("\n".join(lines) + "\n", format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 def _used_prefixes(body: bytes) -> dict[str, str]:
@@ -204,11 +215,10 @@ def _used_prefixes(body: bytes) -> dict[str, str]:
 
 
 def _strip_prefix_lines(text: bytes) -> bytes:
-    lines = text.split(b"\n")
     start = 0
-    while start < len(lines) and lines[start].startswith(b"@prefix "):
-        start += 1
-    return b"\n".join(lines[start:])
+    while text.startswith(b"@prefix ", start):
+        start = text.find(b"\n", start) + 1 or len(text)
+    return text[start:]
 
 
 _PREFIXED_NAME = re.compile(rb"([A-Za-z][\w-]*):((?:[\w.-]|\\[/~.\-!$&'()*+,;=?#@%_])+)")
@@ -228,7 +238,11 @@ def _unescape_names(body: bytes) -> bytes:
         match = _PREFIXED_NAME.fullmatch(body, start, end)
         if match and match.group(1).decode() in CANDIDATE_PREFIXES:
             namespace = CANDIDATE_PREFIXES[match.group(1).decode()].encode()
-            local = re.sub(rb"\\(.)", rb"\1", match.group(2))
+            local = match.group(2)
+            if local.count(b"\\") == local.count(b"\\/"):  # the usual case: only "\/"
+                local = local.replace(b"\\/", b"/")
+            else:
+                local = re.sub(rb"\\(.)", rb"\1", local)
             pieces += [body[done:start], b"<", namespace, local, b">"]
             done = end
         position = body.find(b"\\/", end)
@@ -247,10 +261,13 @@ def _with_header(body: bytes, comment: str) -> bytes:
     return f"# {comment}\n".encode() + header.encode() + b"\n" + body
 
 
-def turtle(lines: list[str], comment: str = "citygraph") -> bytes:
-    """Readable Turtle of the given triple lines (see :func:`reading_order`)."""
+def turtle(lines: list[str], comment: str = "citygraph", *, ordered: bool = False) -> bytes:
+    """Readable Turtle of the given triple lines (see :func:`reading_order`; ``ordered``: the
+    lines are in reading order already)."""
     body = ox.serialize(
-        _triples(reading_order(lines)), format=ox.RdfFormat.TURTLE, prefixes=CANDIDATE_PREFIXES
+        _triples(lines if ordered else reading_order(lines)),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=CANDIDATE_PREFIXES,
     )
     return _with_header(body, comment)
 
@@ -286,11 +303,15 @@ def nquads(snapshot: Snapshot) -> bytes:
 _XMLNS = re.compile(rb'\s+xmlns:[A-Za-z0-9_.-]+="[^"]*"')
 
 
-def rdfxml(lines: list[str]) -> bytes:
+def rdfxml(lines: list[str], *, ordered: bool = False) -> bytes:
     """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted."""
     text = "\n".join(lines)
     used = {k: v for k, v in CANDIDATE_PREFIXES.items() if f"<{v}" in text}
-    body = ox.serialize(_triples(reading_order(lines)), format=ox.RdfFormat.RDF_XML, prefixes=used)
+    body = ox.serialize(
+        _triples(lines if ordered else reading_order(lines)),
+        format=ox.RdfFormat.RDF_XML,
+        prefixes=used,
+    )
     start = body.find(b"<rdf:RDF")
     end = body.find(b">", start)
     root = body[start:end]
@@ -325,6 +346,7 @@ class _Compactor:
 
     def __init__(self, context: dict[str, Any]) -> None:
         self.prefixes: list[tuple[str, str]] = []
+        self._compact: dict[str, str] = {}
         plain: dict[str, str] = {}
         defs: dict[str, Any] = {}
         for key, value in context.items():
@@ -362,7 +384,15 @@ class _Compactor:
         return value
 
     def iri(self, iri: str) -> str:
-        """A compact IRI ``prefix:suffix`` where one fits, else the IRI itself."""
+        """A compact IRI ``prefix:suffix`` where one fits, else the IRI itself (memoised: the
+        same IRIs come back on every node)."""
+        try:
+            return self._compact[iri]
+        except KeyError:
+            compact = self._compact[iri] = self._iri(iri)
+            return compact
+
+    def _iri(self, iri: str) -> str:
         for name, namespace in self.prefixes:
             if iri.startswith(namespace):
                 suffix = iri[len(namespace) :]
@@ -437,15 +467,15 @@ def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str
     return node
 
 
-def jsonld(lines: list[str]) -> bytes:
+def jsonld(lines: list[str], *, ordered: bool = False) -> bytes:
     """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
-    IRI order, keys in the Turtle's reading order."""
+    IRI order and one line per node, keys in the Turtle's reading order."""
     context = context_document()["@context"]
     compactor = _Compactor(context)
     graph: list[dict[str, Any]] = []
     subject: str | None = None
     pairs: list[tuple[Any, Any]] = []
-    for t in _triples(reading_order(lines)):
+    for t in _triples(lines if ordered else reading_order(lines)):
         if t.subject.value != subject:
             if subject is not None:
                 graph.append(_node(subject, pairs, compactor))
@@ -453,8 +483,16 @@ def jsonld(lines: list[str]) -> bytes:
         pairs.append((t.predicate, t.object))
     if subject is not None:
         graph.append(_node(subject, pairs, compactor))
-    document = {"@context": context, "@graph": graph}
-    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    # one node per line: readable, greppable, and written by json's C encoder (an indented dump
+    # goes through its Python encoder, several times slower on millions of values)
+    head = json.dumps(context, indent=1, ensure_ascii=False).replace("\n", "\n ")
+    nodes = ",\n  ".join(json.dumps(n, ensure_ascii=False) for n in graph)
+    text = (
+        f'{{\n "@context": {head},\n "@graph": [\n  {nodes}\n ]\n}}\n'
+        if graph
+        else (f'{{\n "@context": {head},\n "@graph": []\n}}\n')
+    )
+    return text.encode("utf-8")
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -733,11 +771,9 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
             if only_new
             else set()
         )
-        result = kg.sparql(query)
-        for row in result.rows:
-            values = {
-                v: ("" if x is None else str(x)) for v, x in zip(result.vars, row, strict=True)
-            }
+        variables, rows = kg.select_text(query)
+        for row in rows:
+            values = {v: ("" if x is None else x) for v, x in zip(variables, row, strict=True)}
             graph = values.pop("g")
             values[source_column] = _source_of(graph) if source_column == "source" else graph
             if "kind" in values:
@@ -829,12 +865,12 @@ def _comment() -> str:
 Renderer = Callable[[Snapshot], bytes]
 
 RENDERERS: dict[str, Renderer] = {
-    "turtle": lambda s: turtle(s.triples, _comment()),
+    "turtle": lambda s: turtle(s.reading, _comment(), ordered=True),
     "ntriples": lambda s: ntriples(s.triples),
     "nquads": nquads,
     "trig": lambda s: trig(s, _comment()),
-    "jsonld": lambda s: jsonld(s.triples),
-    "rdfxml": lambda s: rdfxml(s.triples),
+    "jsonld": lambda s: jsonld(s.reading, ordered=True),
+    "rdfxml": lambda s: rdfxml(s.reading, ordered=True),
 }
 
 
@@ -860,7 +896,7 @@ PARALLEL_THRESHOLD = 200_000
 PARALLEL_LIMIT = 3_000_000
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
@@ -869,74 +905,116 @@ def _can_fork() -> bool:
 _SHARED: Snapshot | None = None
 
 
-def _render_shared(fmt: str) -> tuple[str, bytes]:
+_FACTS = "catalog facts"
+
+
+def _render_shared(task: str) -> tuple[str, Any]:
+    """One format's bytes (or the catalog's facts about the data) from the shared snapshot."""
     assert _SHARED is not None
-    return FILES[fmt], RENDERERS[fmt](_SHARED)
+    if task == _FACTS:
+        from .catalog import snapshot_facts
+
+        return task, snapshot_facts(_SHARED)
+    return FILES[task], RENDERERS[task](_SHARED)
 
 
-class _ParallelRender:
-    """Start rendering every RDF format in a pool; collect the bytes later."""
+class Distribution:
+    """The files of ``dist/``, rendered from one snapshot.
 
-    def __init__(self) -> None:
-        self._pending: list = []
-        self._pool = None
+    Made in two steps so that a build can check the graph while the files are being rendered:
+    creating it takes the snapshot and, on a large graph, starts rendering the RDF formats in
+    two forked workers (they share the snapshot's pages); :meth:`files` then writes the CSV
+    tables here, collects the workers' bytes and adds the catalog and the checksums. The writers
+    are pure functions of the snapshot: the same bytes in any process, in any order.
+    """
 
-    def __call__(self, snapshot: Snapshot) -> dict[str, bytes]:
+    def __init__(self, kg: KnowledgeGraph) -> None:
+        self.kg = kg
+        self.snapshot = Snapshot.of(kg)
+        self._pool: Any = None
+        self._pending: list[Any] = []
+        self._facts: Any = None
+        if PARALLEL_THRESHOLD <= len(self.snapshot.triples) <= PARALLEL_LIMIT and can_fork():
+            self._start()
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def _start(self) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         global _SHARED
-        _SHARED = snapshot
+        self.snapshot.reading  # noqa: B018 (computed once here, shared by the workers)
+        _SHARED = self.snapshot
         self._pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
         # the slowest first, so that the two workers finish together
-        order = ("jsonld", "trig", "turtle", "rdfxml", "nquads", "ntriples")
+        order = ("jsonld", "trig", "turtle", "rdfxml", _FACTS, "nquads", "ntriples")
         self._pending = [self._pool.submit(_render_shared, fmt) for fmt in order]
-        return {}
 
-    def results(self) -> dict[str, bytes]:
+    def _rendered(self) -> dict[str, bytes]:
+        if self._pool is not None:
+            try:
+                done = dict(future.result() for future in self._pending)
+                self._facts = done[_FACTS]
+                return {FILES[fmt]: done[FILES[fmt]] for fmt in RDF_FORMATS}
+            except BrokenProcessPool:  # a worker was killed (out of memory): do it here instead
+                pass
+            finally:
+                self.close()
+        return {FILES[fmt]: RENDERERS[fmt](self.snapshot) for fmt in RDF_FORMATS}
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the distribution by its path in ``dist/``.
+
+        Order matters: the data files first, then ``catalog.ttl`` (which holds their sizes and
+        checksums), then ``SHA256SUMS`` over everything, the catalog included.
+        """
+        from .catalog import catalog_turtle
+
+        tables = csv_files(self.kg)  # meanwhile the workers render the RDF formats
+        files = self._rendered()
+        files[CONTEXT_FILE] = context_bytes()
+        for name, data in tables.items():
+            files[f"{CSV_FOLDER}/{name}"] = data
+        files[CATALOG_FILE] = catalog_turtle(self.snapshot, files, self._facts)
+        files[CHECKSUMS_FILE] = "".join(
+            f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
+        ).encode("ascii")
+        return files
+
+    def write(self, folder: Path) -> list[Path]:
+        """Write every file into ``folder`` (already a staging folder); return their paths."""
+        return write_files(self.files(), folder)
+
+    def close(self) -> None:
+        """Stop the workers (at once, if the build gave up: their files will not be written)."""
         global _SHARED
-        try:
-            done = dict(future.result() for future in self._pending)
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
-            _SHARED = None
-        return {FILES[fmt]: done[FILES[fmt]] for fmt in RDF_FORMATS}
+        pool, self._pool = self._pool, None
+        _SHARED = None
+        if pool is None:
+            return
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive() and not all(f.done() for f in self._pending):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
+    def __enter__(self) -> Distribution:
+        return self
 
-_render_in_parallel = _ParallelRender()
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
-    """Write every export file into ``folder`` (already a staging folder); return their paths.
+    """Write every export file into ``folder`` (already a staging folder); return their paths."""
+    with Distribution(kg) as distribution:
+        return distribution.write(folder)
 
-    Order matters: the data files first, then ``catalog.ttl`` (which holds their sizes and
-    checksums), then ``SHA256SUMS`` over everything, the catalog included.
-    """
-    from .catalog import catalog_turtle
 
-    snapshot = Snapshot.of(kg)
-    files: dict[str, bytes] = {}
-    parallel = PARALLEL_THRESHOLD <= len(snapshot.triples) <= PARALLEL_LIMIT and _can_fork()
-    if parallel:
-        _render_in_parallel(snapshot)
-        tables = csv_files(kg)  # meanwhile, here: the tables query the engine, kept in this process
-        try:
-            files.update(_render_in_parallel.results())
-        except BrokenProcessPool:  # a worker was killed (out of memory): do it here instead
-            parallel = False
-    else:
-        tables = csv_files(kg)
-    if not parallel:
-        for fmt in RDF_FORMATS:
-            files[FILES[fmt]] = RENDERERS[fmt](snapshot)
-    files[CONTEXT_FILE] = context_bytes()
-    for name, data in tables.items():
-        files[f"{CSV_FOLDER}/{name}"] = data
-    files[CATALOG_FILE] = catalog_turtle(snapshot, files)
-    files[CHECKSUMS_FILE] = "".join(
-        f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
-    ).encode("ascii")
+def write_files(files: dict[str, bytes], folder: Path) -> list[Path]:
+    """Write files given by their path in ``dist/`` into ``folder``; return their paths."""
     written = []
     for name, data in files.items():
         path = folder / name

@@ -773,6 +773,12 @@ class ReportGraph(Graph):
         super().__init__()
         self._pending: list[Result] | None = results
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled (to come back from a worker process) as its results while still unbuilt."""
+        if self._pending is not None:
+            return (ReportGraph, (self._pending,))
+        return super().__reduce__()
+
     def _materialise(self) -> None:
         if self._pending is None:
             return

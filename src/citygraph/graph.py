@@ -190,6 +190,13 @@ class KnowledgeGraph:
         """Run any SPARQL query; the default graph is the union of all sources."""
         return self.engine.query(sparql, bindings)
 
+    def select_text(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None
+    ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        """A SELECT's variables and rows as plain text (IRIs, lexical forms; None if unbound):
+        the fast path for tables and analytics, where rdflib terms are not needed."""
+        return self.engine.select_text(sparql, bindings)
+
     def query(self, name: str, **params: Any) -> Any:
         """Run a named query of the catalogue with typed parameters (see :mod:`citygraph.query`)."""
         from .query import run_named
@@ -204,6 +211,14 @@ class KnowledgeGraph:
 
     def __len__(self) -> int:
         return len(self.engine)
+
+    def has_more_than(self, n: int) -> bool:
+        """More than ``n`` statements? Reads n + 1 of them at most (``len`` counts them all)."""
+        return bool(
+            self.engine.query(
+                f"ASK {{ {{ SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} OFFSET {n} LIMIT 1 }} }}"
+            ).boolean
+        )
 
     # --- where things are written -----------------------------------------------------------
 

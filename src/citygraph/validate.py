@@ -188,6 +188,15 @@ FAST_VALIDATION_THRESHOLD = 50_000
 VALIDATORS = ("auto", "pyshacl", "fast")
 
 
+def check_validator(validator: str) -> str:
+    """The validator's name, or a usage error that lists the known ones."""
+    from .errors import UsageError
+
+    if validator not in VALIDATORS:
+        raise UsageError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
+    return validator
+
+
 def run_shacl(
     kg: KnowledgeGraph, shapes: Path | None = None, *, validator: str = "auto"
 ) -> tuple[list[Finding], Graph]:
@@ -200,19 +209,11 @@ def run_shacl(
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
-    from .errors import UsageError
-
-    if validator not in VALIDATORS:
-        raise UsageError(f"unknown validator {validator!r}: use one of {', '.join(VALIDATORS)}")
+    check_validator(validator)
     logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are reported
     if validator == "auto":
         # "More than N statements?" without counting them all (a count scans the whole store).
-        big = kg.engine.name == "oxigraph" and bool(
-            kg.sparql(
-                "ASK { { SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } "
-                f"OFFSET {FAST_VALIDATION_THRESHOLD} LIMIT 1 }} }}"
-            ).boolean
-        )
+        big = kg.engine.name == "oxigraph" and kg.has_more_than(FAST_VALIDATION_THRESHOLD)
         validator = "fast" if big else "pyshacl"
     if validator == "fast":
         from . import fastshacl
