@@ -337,7 +337,7 @@ def test_a_killed_render_worker_falls_back_to_rendering_here(kg, tmp_path, monke
             assert path.read_bytes() == (fallback / path.relative_to(serial)).read_bytes(), path
 
 
-def _die(fmt: str) -> None:
+def _die(task: str, folder: Path) -> None:
     """A render worker that dies as the kernel's out-of-memory killer would end it."""
     import os
 

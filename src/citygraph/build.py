@@ -89,16 +89,17 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
         and kg.has_more_than(export.PARALLEL_THRESHOLD)
     )
     with (
+        staged_folder(out) as stage,
         _Checks(kg, validator, in_background=overlap) as checks,
-        export.Distribution(kg) as distribution,
+        export.Distribution(kg, stage) as distribution,
     ):
         if checks.in_background:
-            files = distribution.files()  # meanwhile the checks run
+            written = distribution.write()  # meanwhile the checks run
             report = checks.report()
         else:
             report = checks.report()
-            files = distribution.files() if report.conforms else {}
-        if not report.conforms:
+            written = distribution.write() if report.conforms else []
+        if not report.conforms:  # the staging folder goes, the target stays as it was
             raise ConformanceError(
                 "the data does not conform; nothing was written\n"
                 + report.text(kg, warnings=False),
@@ -106,8 +107,6 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
             )
         summary = summarize(kg, len(distribution.snapshot.triples))
     summary.report = report
-    with staged_folder(out) as stage:
-        written = export.write_files(files, stage)
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary
 

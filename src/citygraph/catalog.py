@@ -25,7 +25,7 @@ from . import __version__
 from .namespaces import ID, PREFIXES
 
 if TYPE_CHECKING:
-    from .export import Snapshot
+    from .export import Snapshot, WrittenFile
 
 # The date of each release, from CHANGELOG.md (a test checks they agree). The catalog's dates come
 # from here so that rebuilding a release gives the same bytes on any day.
@@ -192,10 +192,11 @@ def snapshot_facts(snapshot: Snapshot) -> SnapshotFacts:
 
 
 def catalog_graph(
-    snapshot: Snapshot, files: Mapping[str, bytes], facts: SnapshotFacts | None = None
+    snapshot: Snapshot, files: Mapping[str, bytes | WrittenFile], facts: SnapshotFacts | None = None
 ) -> Graph:
-    """The DCAT-AP + VoID description of the files (name -> bytes) written beside it."""
-    from .export import FILES, sha256
+    """The DCAT-AP + VoID description of the files written beside it (name -> bytes, or the
+    size and checksum of a file already written)."""
+    from .export import FILES, sha256_of, size_of
 
     g = Graph()
     version = __version__
@@ -383,12 +384,12 @@ def catalog_graph(
             DCTERMS.MediaTypeOrExtent,
         )
         g.add((dist, DCTERMS.format, format_iri))
-        g.add((dist, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        g.add((dist, DCAT.byteSize, Literal(size_of(data), datatype=XSD.nonNegativeInteger)))
         checksum = URIRef(f"{dist}/checksum")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        g.add((checksum, SPDX.checksumValue, Literal(sha256(data), datatype=XSD.hexBinary)))
+        g.add((checksum, SPDX.checksumValue, Literal(sha256_of(data), datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.license, LICENSE))
         g.add((dist, DCTERMS.issued, modified))
         g.add((dist, DCATAP.availability, stable))
@@ -406,7 +407,7 @@ def _has_subject(snapshot: Snapshot, subject: str) -> bool:
 
 
 def catalog_turtle(
-    snapshot: Snapshot, files: Mapping[str, bytes], facts: SnapshotFacts | None = None
+    snapshot: Snapshot, files: Mapping[str, bytes | WrittenFile], facts: SnapshotFacts | None = None
 ) -> bytes:
     """``catalog.ttl``, through the same deterministic Turtle writer as the data."""
     from .export import Snapshot as _Snapshot

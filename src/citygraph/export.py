@@ -902,34 +902,60 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+@dataclass(frozen=True)
+class WrittenFile:
+    """A file already on disk: all that the catalog and ``SHA256SUMS`` need of it."""
+
+    size: int
+    sha256: str
+
+
+def put(folder: Path, name: str, data: bytes) -> WrittenFile:
+    """Write ``data`` to ``folder/name``; its size and checksum."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return WrittenFile(len(data), sha256(data))
+
+
+def size_of(file: bytes | WrittenFile) -> int:
+    return file.size if isinstance(file, WrittenFile) else len(file)
+
+
+def sha256_of(file: bytes | WrittenFile) -> str:
+    return file.sha256 if isinstance(file, WrittenFile) else sha256(file)
+
+
 _SHARED: Snapshot | None = None
-
-
 _FACTS = "catalog facts"
 
 
-def _render_shared(task: str) -> tuple[str, Any]:
-    """One format's bytes (or the catalog's facts about the data) from the shared snapshot."""
+def _render_shared(task: str, folder: Path) -> tuple[str, Any]:
+    """Write one format's file (or compute the catalog's facts about the data) from the shared
+    snapshot; the worker sends back only the file's size and checksum, not its bytes."""
     assert _SHARED is not None
     if task == _FACTS:
         from .catalog import snapshot_facts
 
         return task, snapshot_facts(_SHARED)
-    return FILES[task], RENDERERS[task](_SHARED)
+    return FILES[task], put(folder, FILES[task], RENDERERS[task](_SHARED))
 
 
 class Distribution:
-    """The files of ``dist/``, rendered from one snapshot.
+    """The files of ``dist/``, rendered from one snapshot into ``folder`` (a staging folder).
 
-    Made in two steps so that a build can check the graph while the files are being rendered:
-    creating it takes the snapshot and, on a large graph, starts rendering the RDF formats in
-    two forked workers (they share the snapshot's pages); :meth:`files` then writes the CSV
-    tables here, collects the workers' bytes and adds the catalog and the checksums. The writers
-    are pure functions of the snapshot: the same bytes in any process, in any order.
+    Made in two steps so that a build can check the graph while the files are being written:
+    creating it takes the snapshot and, on a large graph, starts two forked workers that render
+    and write the RDF formats (they share the snapshot's pages, and send back only sizes and
+    checksums); :meth:`write` then writes the CSV tables here, waits for the workers and adds the
+    catalog and the checksums. The writers are pure functions of the snapshot: the same bytes in
+    any process, in any order. Without workers, each file is written as soon as it is rendered,
+    so that only one file's bytes are held at a time.
     """
 
-    def __init__(self, kg: KnowledgeGraph) -> None:
+    def __init__(self, kg: KnowledgeGraph, folder: Path) -> None:
         self.kg = kg
+        self.folder = Path(folder)
         self.snapshot = Snapshot.of(kg)
         self._pool: Any = None
         self._pending: list[Any] = []
@@ -951,9 +977,9 @@ class Distribution:
         self._pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
         # the slowest first, so that the two workers finish together
         order = ("jsonld", "trig", "turtle", "rdfxml", _FACTS, "nquads", "ntriples")
-        self._pending = [self._pool.submit(_render_shared, fmt) for fmt in order]
+        self._pending = [self._pool.submit(_render_shared, task, self.folder) for task in order]
 
-    def _rendered(self) -> dict[str, bytes]:
+    def _rendered(self) -> dict[str, WrittenFile]:
         if self._pool is not None:
             try:
                 done = dict(future.result() for future in self._pending)
@@ -963,33 +989,32 @@ class Distribution:
                 pass
             finally:
                 self.close()
-        return {FILES[fmt]: RENDERERS[fmt](self.snapshot) for fmt in RDF_FORMATS}
+        return {
+            FILES[fmt]: put(self.folder, FILES[fmt], RENDERERS[fmt](self.snapshot))
+            for fmt in RDF_FORMATS
+        }
 
-    def files(self) -> dict[str, bytes]:
-        """Every file of the distribution by its path in ``dist/``.
-
-        Order matters: the data files first, then ``catalog.ttl`` (which holds their sizes and
-        checksums), then ``SHA256SUMS`` over everything, the catalog included.
-        """
+    def write(self) -> list[Path]:
+        """Write every file; their paths: the data files, the context, the tables, then
+        ``catalog.ttl`` (which holds their sizes and checksums), then ``SHA256SUMS`` over
+        everything, the catalog included."""
         from .catalog import catalog_turtle
 
-        tables = csv_files(self.kg)  # meanwhile the workers render the RDF formats
-        files = self._rendered()
-        files[CONTEXT_FILE] = context_bytes()
-        for name, data in tables.items():
-            files[f"{CSV_FOLDER}/{name}"] = data
-        files[CATALOG_FILE] = catalog_turtle(self.snapshot, files, self._facts)
-        files[CHECKSUMS_FILE] = "".join(
-            f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
-        ).encode("ascii")
-        return files
-
-    def write(self, folder: Path) -> list[Path]:
-        """Write every file into ``folder`` (already a staging folder); return their paths."""
-        return write_files(self.files(), folder)
+        tables = {  # meanwhile the workers render the RDF formats
+            f"{CSV_FOLDER}/{name}": put(self.folder, f"{CSV_FOLDER}/{name}", data)
+            for name, data in csv_files(self.kg).items()
+        }
+        files: dict[str, WrittenFile] = self._rendered()
+        files[CONTEXT_FILE] = put(self.folder, CONTEXT_FILE, context_bytes())
+        files.update(tables)
+        catalog = catalog_turtle(self.snapshot, files, self._facts)
+        files[CATALOG_FILE] = put(self.folder, CATALOG_FILE, catalog)
+        sums = "".join(f"{file.sha256}  {name}\n" for name, file in sorted(files.items()))
+        files[CHECKSUMS_FILE] = put(self.folder, CHECKSUMS_FILE, sums.encode("ascii"))
+        return [self.folder / name for name in files]
 
     def close(self) -> None:
-        """Stop the workers (at once, if the build gave up: their files will not be written)."""
+        """Stop the workers (at once, if the build gave up: their files will not be kept)."""
         global _SHARED
         pool, self._pool = self._pool, None
         _SHARED = None
@@ -1009,16 +1034,5 @@ class Distribution:
 
 def write_distribution(kg: KnowledgeGraph, folder: Path) -> list[Path]:
     """Write every export file into ``folder`` (already a staging folder); return their paths."""
-    with Distribution(kg) as distribution:
-        return distribution.write(folder)
-
-
-def write_files(files: dict[str, bytes], folder: Path) -> list[Path]:
-    """Write files given by their path in ``dist/`` into ``folder``; return their paths."""
-    written = []
-    for name, data in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    return written
+    with Distribution(kg, folder) as distribution:
+        return distribution.write()
