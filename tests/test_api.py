@@ -62,3 +62,28 @@ def test_to_dataframe_without_pandas_says_what_to_install(kg, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(UsageError, match="needs pandas"):
         kg.query("wikidata-links").to_dataframe()
+
+
+def test_select_text_gives_the_same_rows_on_both_engines(kg, kg_rdflib):
+    """Rows as plain text: IRIs, lexical forms (a comma, a quote or a line break inside a value
+    survives), None where a variable is unbound."""
+    from citygraph.engine import OxigraphEngine
+
+    query = """SELECT ?entity ?description ?nothing WHERE {
+      ?entity <http://purl.org/dc/terms/description> ?description
+      OPTIONAL { ?entity <http://example.org/no-such-property> ?nothing }
+    }"""
+    names, rows = kg.select_text(query)
+    assert names == ["entity", "description", "nothing"]
+    assert sorted(rows) == sorted(kg_rdflib.select_text(query)[1])
+    assert all(row[2] is None for row in rows)
+    marseille = "https://w3id.org/citygraph/id/marseille"
+    assert any(e == marseille and ", " in d and d.endswith("Banque mondiale.") for e, d, _ in rows)
+
+    engine = OxigraphEngine()
+    line = r'<http://example.org/a> <http://example.org/p> "he said \"yes\", then\nleft" .'
+    engine.load_data(line, "ntriples", "http://example.org/g")
+    assert engine.select_text("SELECT ?o WHERE { ?s ?p ?o }") == (
+        ["o"],
+        [('he said "yes", then\nleft',)],
+    )

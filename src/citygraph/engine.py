@@ -300,15 +300,21 @@ class OxigraphEngine:
         self, sparql: str, bindings: Mapping[str, Node] | None = None
     ) -> tuple[list[str], list[tuple[str | None, ...]]]:
         """A SELECT's variables and rows, each term as its text (an IRI, a literal's lexical
-        form, a blank node's id; None when unbound): no rdflib term is built, which is what
-        tables and analytics over hundreds of thousands of rows need."""
+        form, a blank node's id; None when unbound or an empty literal): no Python object per
+        term, which is what tables and analytics over hundreds of thousands of rows need.
+        Oxigraph writes the rows as SPARQL CSV results (in Rust) and the csv module reads them
+        back: about twice as fast as reading the solutions one by one."""
+        import csv
+        import io
+
         answer = self._run(sparql, bindings)
         if not isinstance(answer, ox.QuerySolutions):
             raise QueryError("select_text needs a SELECT query")
         names = [v.value for v in answer.variables]
-        return names, [
-            tuple(None if (t := sol[n]) is None else t.value for n in names) for sol in answer
-        ]
+        text = answer.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)  # the header: the variables' names
+        return names, [tuple(value or None for value in row) for row in reader]
 
     def _run(self, sparql: str, bindings: Mapping[str, Node] | None) -> Any:
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
@@ -426,7 +432,9 @@ class RdflibEngine:
         result = self.query(sparql, bindings)
         if result.kind != "select":
             raise QueryError("select_text needs a SELECT query")
-        return result.vars, [tuple(None if t is None else str(t) for t in r) for r in result.rows]
+        return result.vars, [
+            tuple((str(t) or None) if t is not None else None for t in r) for r in result.rows
+        ]
 
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes:
         oxi = OxigraphEngine()

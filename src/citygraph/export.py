@@ -759,41 +759,48 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
     """The table's rows, sorted: the query's rows grouped by the key, several values of a
     column joined with "|" in sorted order (so no value is silently dropped)."""
     names = [c.name for c in table.columns]
-    source_column = "source" if "source" in names else "graph"
-    grouped: dict[tuple[str, ...], dict[str, set[str]]] = {}
+    source_column = names.index("source" if "source" in names else "graph")
+    key_columns = [names.index(k) for k in table.key]
+    short_key = [i for i, k in enumerate(table.key) if k != "membership"]
+    grouped: dict[tuple[str, ...], list[list[str]]] = {}  # key -> the rows' values
 
     def merge(query: str, only_new: bool) -> None:
-        covered = (
-            {
-                tuple(v for k, v in zip(table.key, key, strict=True) if k != "membership")
-                for key in grouped
-            }
-            if only_new
-            else set()
-        )
+        covered = {tuple(key[i] for i in short_key) for key in grouped} if only_new else set()
         variables, rows = kg.select_text(query)
+        at = {v: i for i, v in enumerate(variables)}
+        graph_at = at["g"]
+        # each column's place in a row; -1: the query does not give it
+        columns = [at.get(name, -1) for name in names]
+        columns[source_column] = -1
+        kind = names.index("kind") if "kind" in at else -1
+        sources: dict[str, str] = {}
         for row in rows:
-            values = {v: ("" if x is None else x) for v, x in zip(variables, row, strict=True)}
-            graph = values.pop("g")
-            values[source_column] = _source_of(graph) if source_column == "source" else graph
-            if "kind" in values:
-                values["kind"] = values["kind"].rpartition("#")[2]
-            key = tuple(values.get(k, "") for k in table.key)
-            if (
-                only_new
-                and tuple(values.get(k, "") for k in table.key if k != "membership") in covered
-            ):
+            graph = row[graph_at] or ""
+            source = sources.get(graph)
+            if source is None:
+                source = graph if names[source_column] == "graph" else _source_of(graph)
+                sources[graph] = source
+            values = ["" if i < 0 else (row[i] or "") for i in columns]
+            values[source_column] = source
+            if kind >= 0:
+                values[kind] = values[kind].rpartition("#")[2]
+            key = tuple(values[i] for i in key_columns)
+            if only_new and tuple(key[i] for i in short_key) in covered:
                 continue
-            cells = grouped.setdefault(key, {n: set() for n in names})
-            for name in names:
-                if values.get(name):
-                    cells[name].add(values[name])
+            same_key = grouped.get(key)
+            if same_key is None:
+                grouped[key] = [values]
+            else:
+                same_key.append(values)
 
     for query in (table.query,) if isinstance(table.query, str) else table.query:
         merge(query, only_new=False)
     if table.fallback:
         merge(table.fallback, only_new=True)
-    rows = [["|".join(sorted(cells[n])) for n in names] for cells in grouped.values()]
+    rows = [
+        found[0] if len(found) == 1 else ["|".join(sorted(set(c) - {""})) for c in zip(*found, strict=True)]
+        for found in grouped.values()
+    ]
     rows.sort()
     return rows
 
