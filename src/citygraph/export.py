@@ -797,12 +797,14 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
         merge(query, only_new=False)
     if table.fallback:
         merge(table.fallback, only_new=True)
-    rows = [
-        found[0] if len(found) == 1 else ["|".join(sorted(set(c) - {""})) for c in zip(*found, strict=True)]
-        for found in grouped.values()
-    ]
+    rows = [found[0] if len(found) == 1 else _merged(found) for found in grouped.values()]
     rows.sort()
     return rows
+
+
+def _merged(rows: list[list[str]]) -> list[str]:
+    """Rows of one key as one: each column's distinct values, sorted, joined with "|"."""
+    return ["|".join(sorted(set(column) - {""})) for column in zip(*rows, strict=True)]
 
 
 def table_csv(kg: KnowledgeGraph, table: Table) -> bytes:
