@@ -31,7 +31,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -609,6 +609,7 @@ class FastValidator:
 
         results: list[Result] = []
         self.executed = 0
+        engine = _Memo(engine)  # shapes that share a property often share its value tests
         for check in self.checks:
             if check.classes and not any(used(f"?s <{RDF.type}> <{c}>") for c in check.classes):
                 continue
@@ -618,7 +619,7 @@ class FastValidator:
             results += self._run(check, engine)
         return sorted(set(results), key=Result.sort_key)
 
-    def _run(self, check: _Check, engine: Engine) -> Iterable[Result]:
+    def _run(self, check: _Check, engine: Engine | _Memo) -> Iterable[Result]:
         answer = engine.query(check.sparql)
         index = {name: i for i, name in enumerate(answer.vars)}
         shape = str(check.shape) if isinstance(check.shape, URIRef) else f"_:{check.shape}"
@@ -663,6 +664,20 @@ class FastValidator:
             message=check.message or f"{_COMPONENT.get(component, 'constraint')} not met",
             component=_COMPONENT.get(component, str(component)),
         )
+
+
+class _Memo:
+    """An engine whose answers are remembered for one validation run (the data do not change
+    while it runs): a value test compiled the same way for several shapes is evaluated once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.answers: dict[str, Any] = {}
+
+    def query(self, sparql: str) -> Any:
+        if sparql not in self.answers:
+            self.answers[sparql] = self.engine.query(sparql)
+        return self.answers[sparql]
 
 
 def _text(term: Node | None) -> str:
