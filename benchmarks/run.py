@@ -477,6 +477,32 @@ def _run_group(name: str, args: argparse.Namespace, file: Path) -> list[dict]:
     return records
 
 
+def _reused(size: str, info: dict, groups: list[str]) -> dict[str, list[dict]]:
+    """Records of earlier runs on the same graph, by group, marked with their date."""
+    if not groups:
+        return {}
+    path = RESULTS / f"{size}.json"
+    if not path.exists():
+        raise SystemExit(f"--reuse: {path} does not exist; run those groups first")
+    old = json.loads(path.read_text(encoding="utf-8"))
+    if old.get("counts") != info["counts"]:
+        raise SystemExit(f"--reuse: {path} was measured on another graph; run those groups again")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+    found: dict[str, list[dict]] = {g: [] for g in groups}
+    for r in old["records"]:
+        group = r.get("group") or ("plain" if r["stack"] == "plain" else None)
+        if group in found:
+            r = dict(r)
+            r.setdefault("measured", when)
+            if "(measured " not in r.get("note", ""):
+                r["note"] = (r.get("note", "") + f" (measured {r['measured']})").strip()
+            found[group].append(r)
+    missing = [g for g, rs in found.items() if not rs]
+    if missing:
+        raise SystemExit(f"--reuse: {path} has no records of {', '.join(missing)}")
+    return found
+
+
 def _fmt_seconds(value: float | None) -> str:
     if value is None:
         return "—"
@@ -576,6 +602,13 @@ def main(argv: list[str] | None = None) -> int:
         help="leave a catalogue query out (repeatable)",
     )
     parser.add_argument("--groups", default="plain,build,validate,export,store,queries,analysis")
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="comma-separated groups whose records are taken from the last results file of this "
+        "size instead of being measured again (e.g. plain: the plain stack does not change when "
+        "citygraph does); each such record says when it was measured",
+    )
     parser.add_argument("--shapes", type=Path, default=HERE.parent / "ontology" / "shapes.ttl")
     parser.add_argument("--group", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -592,9 +625,15 @@ def main(argv: list[str] | None = None) -> int:
     if not data.exists() or not generate.sidecar_path(data).exists():
         generate.generate(args.size, args.seed, data, violations=False)
     info = json.loads(generate.sidecar_path(data).read_text())
+    reused = _reused(args.size, info, [g for g in args.reuse.split(",") if g])
     records: list[dict] = []
     for name in args.groups.split(","):
-        records += _run_group(name, args, data)
+        if name in reused:
+            records += reused[name]
+            continue
+        for r in _run_group(name, args, data):
+            r["group"] = name
+            records.append(r)
     text = table(args.size, info, records)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.size}.md").write_text(text, encoding="utf-8")
