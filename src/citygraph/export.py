@@ -138,10 +138,12 @@ class Snapshot:
             lines = kg.engine.serialize("ntriples", name).decode("utf-8").splitlines()
             if lines:  # a store holds each quad once: no duplicates within a graph
                 graphs[name] = lines
-        # the engine's union of the sources: an RDF merge held in one graph of a store, so a
-        # triple stated by two sources is one line already
-        union = kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines()
-        union.sort()
+        # the union of the sources, an RDF merge: the distinct lines of the graphs (the same
+        # string objects, not a second copy of millions of lines), unless the store's default
+        # graph holds statements of its own, which only its dump then gives
+        union = sorted({line for lines in graphs.values() for line in lines})
+        if len(union) != _default_graph_size(kg):
+            union = sorted(kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines())
         return cls(graphs, union)
 
     @classmethod
@@ -171,6 +173,12 @@ class Snapshot:
         out = {"": default} if default else {}
         out.update({k: v for k, v in sorted(self.graphs.items()) if k})
         return out
+
+
+def _default_graph_size(kg: KnowledgeGraph) -> int:
+    """The number of triples in the union (SPARQL's default graph) as the engine holds it."""
+    rows = kg.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1]
+    return int(rows[0][0] or 0)
 
 
 _RANK_CHAR = {p: chr(1 + r) if r < _MIDDLE else chr(40 + r - 900) for p, r in _RANK.items()}
