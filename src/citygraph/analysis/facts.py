@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from rdflib import URIRef
+from typing import TYPE_CHECKING, Any
 
 from ..namespaces import GRAPH, ID
 from .dates import PartialDate, earliest, in_force, latest, parse_partial
@@ -86,50 +84,69 @@ SELECT DISTINCT ?s ?p ?d WHERE {
 }"""
 )
 
-# A membership node's facts, each pattern in its own sub-SELECT: Oxigraph then joins them by
-# hashing (two scans) instead of one seek per membership and pattern, about four times faster
-# at 100,000 memberships. Every pattern stays inside the same ``GRAPH ?g``: a source's membership
-# is what that source states about the node.
-_NODE = """
-    { SELECT ?g ?ms WHERE { GRAPH ?g { ?ms a org:Membership } } }
-    { SELECT ?g ?ms ?member WHERE { GRAPH ?g { ?ms org:member ?member } } }
-    { SELECT ?g ?ms ?org WHERE { GRAPH ?g { ?ms org:organization ?org } } }"""
 
-Q_MEMBERSHIPS = (
-    PREFIXES
-    + """
-SELECT ?g ?member ?org ?role WHERE {%s
-  OPTIONAL { GRAPH ?g { ?ms org:role ?role } }
-}"""
-    % _NODE
-)
+def _scan(variables: str, pattern: str, graph: str = "?g") -> str:
+    """One pattern of a source graph as a sub-SELECT. Oxigraph joins sub-SELECTs by hashing (a
+    scan of each side) instead of one index seek per row and pattern: about four times faster
+    on 100,000 memberships in the on-disk store. Every pattern stays inside the same graph
+    (``?g``, or one source's ``<IRI>``): a source's membership is what that source states."""
+    keep = f"?g {variables}" if graph == "?g" else variables
+    return f"{{ SELECT {keep} WHERE {{ GRAPH {graph} {{ {pattern} }} }} }}"
 
-# The beginning (or end) of dated memberships only: read from the intervals, then joined with
-# the membership nodes.
-_Q_BOUND = (
-    PREFIXES
-    + """
-SELECT ?g ?member ?org ?date WHERE {
-  { SELECT ?g ?ms ?i WHERE { GRAPH ?g { ?ms org:memberDuring ?i } } }
-  { SELECT ?g ?i ?instant WHERE { GRAPH ?g { ?i time:%s ?instant } } }
-  { SELECT ?g ?instant ?date WHERE {
-      GRAPH ?g { ?instant time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear ?date } } }%s
-}"""
-)
-Q_MEMBERSHIP_BEGINS = _Q_BOUND % ("hasBeginning", _NODE)
-Q_MEMBERSHIP_ENDS = _Q_BOUND % ("hasEnd", _NODE)
+
+_DATE = "(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear)"
+
+
+def _node(graph: str = "?g") -> str:
+    """A membership node ``?ms``, typed, with its ``?member`` and ``?org``."""
+    return " ".join(
+        [
+            _scan("?ms", "?ms a org:Membership", graph),
+            _scan("?ms ?member", "?ms org:member ?member", graph),
+            _scan("?ms ?org", "?ms org:organization ?org", graph),
+        ]
+    )
+
+
+def _bound(which: str, var: str, graph: str) -> str:
+    """``?ms`` and the date its interval begins or ends (``which``: hasBeginning or hasEnd)."""
+    chain = " ".join(
+        [
+            _scan("?ms ?i", "?ms org:memberDuring ?i", graph),
+            _scan("?i ?t", f"?i time:{which} ?t", graph),
+            _scan(f"?t {var}", f"?t {_DATE} {var}", graph),
+        ]
+    )
+    return f"{{ SELECT ?ms {var} WHERE {{ {chain} }} }}"
+
+
+def q_memberships(graph: str = "?g") -> str:
+    """The membership nodes of one source graph (``<IRI>``), or of the graphs named by blank
+    nodes (``?g``, then the first column). Asked graph by graph, the graph's IRI is not read
+    back from the store on each of 100,000 rows."""
+    head, only = ("?g ", "FILTER(isBlank(?g))") if graph == "?g" else ("", "")
+    return (
+        PREFIXES
+        + f"""
+SELECT {head}?member ?org ?role ?begin ?end WHERE {{
+  {_node(graph)}
+  OPTIONAL {_scan("?ms ?role", "?ms org:role ?role", graph)}
+  OPTIONAL {_bound("hasBeginning", "?begin", graph)}
+  OPTIONAL {_bound("hasEnd", "?end", graph)}
+  {only}
+}}"""
+    )
+
 
 # org:memberOf / org:hasMember stated without a Membership node (data from outside the project).
 Q_MEMBER_OF = (
     PREFIXES
-    + """
-SELECT DISTINCT ?g ?member ?org WHERE {
-  { GRAPH ?g { { ?member org:memberOf ?org } UNION { ?org org:hasMember ?member } } }
+    + f"""
+SELECT DISTINCT ?g ?member ?org WHERE {{
+  {{ GRAPH ?g {{ {{ ?member org:memberOf ?org }} UNION {{ ?org org:hasMember ?member }} }} }}
   # what a Membership node of the same graph already says adds nothing: leave it in the store
-  MINUS {%s
-  }
-}"""
-    % _NODE
+  MINUS {{ {_node()} }}
+}}"""
 )
 
 # Structure: child -> parent, the most specific property named.
@@ -339,6 +356,18 @@ class Facts:
         return sorted({m.organization for m in self.memberships})
 
 
+class _Memo(dict):
+    """``memo[key]``: ``make(key)``, computed once per key."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 def _rows(kg: KnowledgeGraph, query: str) -> list[tuple[str | None, ...]]:
     """The rows of a SELECT as text (IRIs, lexical forms, blank node ids; None when unbound):
     the views only need text, and an rdflib term per value costs more than the query."""
@@ -346,6 +375,17 @@ def _rows(kg: KnowledgeGraph, query: str) -> list[tuple[str | None, ...]]:
     if select_text is not None:
         return select_text(query)[1]
     return [tuple(None if t is None else str(t) for t in row) for row in kg.sparql(query).rows]
+
+
+def _membership_rows(kg: KnowledgeGraph) -> Iterator[tuple[str, list[tuple[str | None, ...]]]]:
+    """(graph, its rows of member, org, role, begin, end) for every source graph."""
+    graphs = _rows(kg, "SELECT ?g (isBlank(?g) AS ?blank) WHERE { GRAPH ?g { } } ORDER BY ?g")
+    for graph, blank in graphs:
+        if blank != "true":
+            yield graph or "", _rows(kg, q_memberships(f"<{graph}>"))
+    if any(blank == "true" for _, blank in graphs):
+        for graph, *row in _rows(kg, q_memberships("?g")):
+            yield graph or "", [tuple(row)]
 
 
 def read_facts(kg: KnowledgeGraph) -> Facts:
@@ -357,7 +397,8 @@ def read_facts(kg: KnowledgeGraph) -> Facts:
     relations = _read_relations(kg, entities)
     for relation in (*structure, *lineage, *relations):
         for node in (relation.source, relation.target):
-            entities.setdefault(node, _unknown_entity(node))
+            if node not in entities:
+                entities[node] = _unknown_entity(node)
     return Facts(entities, memberships, structure, lineage, relations, renamings)
 
 
@@ -373,20 +414,22 @@ def _read_entities(kg: KnowledgeGraph) -> dict[str, Entity]:
     kinds = dict(KIND_OF_TYPE)
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     names: dict[str, set[str]] = defaultdict(set)
+    # (select_text gives None for an empty literal: a name is never unbound here, so None is "")
     for s, name, lang in _rows(kg, Q_LABELS):
         if s not in best:
             continue
-        names[s].add(name)  # type: ignore[arg-type]
+        name = name or ""
+        names[s].add(name)  # type: ignore[index]
         current = labels[s].get(lang or "")  # type: ignore[index]
-        if current is None or name < current:  # type: ignore[operator]  # deterministic
-            labels[s][lang or ""] = name  # type: ignore[index,assignment]
+        if current is None or name < current:  # deterministic when several
+            labels[s][lang or ""] = name  # type: ignore[index]
     for s, name in _rows(kg, Q_ALT_LABELS):
         if s in best:
-            names[s].add(name)  # type: ignore[index,arg-type]
+            names[s].add(name or "")  # type: ignore[index]
     founded: dict[str, list[PartialDate]] = defaultdict(list)
     dissolved: dict[str, list[PartialDate]] = defaultdict(list)
     for s, p, d in _rows(kg, Q_LIFESPAN):
-        parsed = parse_partial(str(d))
+        parsed = parse_partial(d or "")
         if parsed is not None:
             (founded if str(p).endswith("foundingDate") else dissolved)[str(s)].append(parsed)
     entities = {}
@@ -413,45 +456,57 @@ def _read_memberships(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[M
     begins: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
     ends: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for g, member, org, role in _rows(kg, Q_MEMBERSHIPS):
-        key = (slug_of(member), slug_of(org))  # type: ignore[arg-type]
-        sources[key].add(_source(g))
-        if role is not None:
-            roles[key].add(slug_of(role).removeprefix("role/"))
-    for query, bucket in ((Q_MEMBERSHIP_BEGINS, begins), (Q_MEMBERSHIP_ENDS, ends)):
-        for _g, member, org, value in _rows(kg, query):
-            parsed = parse_partial(value) if value is not None else None
-            if parsed is not None:
-                bucket[(slug_of(member), slug_of(org))].append(parsed)  # type: ignore[arg-type]
+    # 100,000 rows repeat a few thousand members, a few hundred organizations and a few roles
+    # and dates: each text becomes its slug or date once
+    slug = _Memo(lambda text: slug_of(text or ""))
+    role_of = _Memo(lambda text: slug_of(text).removeprefix("role/"))
+    date = _Memo(parse_partial)
+    for graph, rows in _membership_rows(kg):
+        source = _source(graph)
+        for member, org, role, begin, end in rows:
+            key = (slug[member], slug[org])
+            sources[key].add(source)
+            if role is not None:
+                roles[key].add(role_of[role])
+            if begin is not None and (parsed := date[begin]) is not None:
+                begins[key].append(parsed)
+            if end is not None and (parsed := date[end]) is not None:
+                ends[key].append(parsed)
     for g, member, org in _rows(kg, Q_MEMBER_OF):
-        key = (slug_of(str(member)), slug_of(str(org)))
+        key = (slug[member], slug[org])
         if key not in sources:  # stated only as org:memberOf / org:hasMember
             roles[key].add("member")
         sources[key].add(_source(g))
+    founded = {
+        node: e.founded for node, e in entities.items() if e.founded is not None and not e.is_city
+    }
+    ordered = _Memo(lambda items: tuple(sorted(items)))  # the same few role and source sets
+    default_roles = frozenset({"member"})
     result = []
     for key in sorted(sources):
         member, org = key
-        begin, end = earliest(begins.get(key, [])), latest(ends.get(key, []))
-        fallback = [
-            e.founded
-            for e in (entities.get(org), entities.get(member))
-            if e is not None and e.founded is not None and not e.is_city
-        ]
-        effective = begin or (max(fallback, key=lambda d: (d.first, d.last)) if fallback else None)
+        begin = earliest(begins[key]) if key in begins else None
+        end = latest(ends[key]) if key in ends else None
+        effective = begin
+        if effective is None:
+            fallback = [d for d in (founded.get(org), founded.get(member)) if d is not None]
+            if fallback:
+                effective = max(fallback, key=lambda d: (d.first, d.last))
         result.append(
             Membership(
                 member,
                 org,
-                tuple(sorted(roles.get(key, {"member"}))),
+                ordered[frozenset(roles[key]) if key in roles else default_roles],
                 begin,
                 end,
-                tuple(sorted(sources[key])),
+                ordered[frozenset(sources[key])],
                 effective,
             )
         )
     for m in result:
         for node in (m.member, m.organization):
-            entities.setdefault(node, _unknown_entity(node))
+            if node not in entities:
+                entities[node] = _unknown_entity(node)
     return result
 
 
@@ -518,7 +573,7 @@ def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
 def _read_relations(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[Relation]:
     found: dict[tuple, set[str]] = defaultdict(set)
     for g, s, p, o in _rows(kg, Q_RELATIONS):
-        source, target = slug_of(str(s)), slug_of(str(o))
+        source, target = slug_of(str(s)), slug_of(o or "")
         if source in entities and target in entities:  # not objectives, concepts, literals
             found[(source, target, RELATIONS[str(p)], "")].add(_source(g))
     return _merge(found, {})

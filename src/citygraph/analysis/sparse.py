@@ -97,6 +97,14 @@ class Incidence:
         A row's share of the product is bounded by the summed sizes of its organizations, so
         blocks are cut on the running sum of that bound: memory stays flat whatever the skew.
         """
+        rows, _, _, _ = self._side(among)
+        start = 0
+        for block in self._product_blocks(among):
+            yield start, block.tocoo()
+            start += block.shape[0]
+
+    def _product_blocks(self, among: str) -> Iterator[sp.csr_matrix]:
+        """The row blocks of :meth:`_blocks`, in order, as they come out of the product."""
         rows, transposed, _, _ = self._side(among)
         n = rows.shape[0]
         if n == 0:
@@ -107,8 +115,7 @@ class Incidence:
             base = work[start - 1] if start else 0
             stop = int(np.searchsorted(work, base + BLOCK_CELLS, side="right"))
             stop = max(stop, start + 1)
-            block = rows[start:stop] @ transposed
-            yield start, block.tocoo()
+            yield rows[start:stop] @ transposed
             start = stop
 
     def _upper(self, start: int, block: sp.coo_matrix) -> tuple[np.ndarray, ...]:
@@ -117,6 +124,12 @@ class Incidence:
         return i[keep], block.col[keep].astype(np.int64), block.data[keep]
 
     def count_pairs(self, among: str = "actors", min_shared: int = 1) -> int:
+        if min_shared <= 1:
+            # Every stored entry of the (symmetric) product is a pair sharing at least one, or
+            # a row with itself: no need to look at the entries one by one.
+            rows, _, _, _ = self._side(among)
+            stored = sum(block.nnz for block in self._product_blocks(among))
+            return (stored - int(np.count_nonzero(np.diff(rows.indptr)))) // 2
         total = 0
         for start, block in self._blocks(among):
             _, _, shared = self._upper(start, block)
