@@ -963,6 +963,28 @@ def sha256_of(file: bytes | WrittenFile) -> str:
     return file.sha256 if isinstance(file, WrittenFile) else sha256(file)
 
 
+def _reuse_freed_memory() -> None:
+    """Let glibc's malloc keep freed memory for the next allocation instead of giving it back.
+
+    Each writer makes several large temporary buffers (a joined text, the serialised bytes, the
+    copies of the header pass); by default each one above 32 MB is a fresh mmap whose pages the
+    kernel must fault in and zero, then an munmap. Measured on the six writers at 1.1 M
+    statements: 4.2 s of system time, 1.6 s with freed memory reused (peak +0.4 GB). Only for
+    the parallel path (up to ``PARALLEL_LIMIT`` statements), where that peak fits; a no-op
+    where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_max = -1, -4  # glibc's malloc.h
+    mallopt(m_mmap_max, 0)  # large blocks from the heap, so that they can be reused
+    mallopt(m_trim_threshold, 2**30)  # and freed ones kept (up to 1 GB at the top of the heap)
+
+
 _SHARED: Snapshot | None = None
 _FACTS = "catalog facts"
 
@@ -1008,6 +1030,7 @@ class Distribution:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        _reuse_freed_memory()  # before the fork: the workers inherit it
         global _SHARED
         self.snapshot.reading  # noqa: B018 (computed once here, shared by the workers)
         _SHARED = self.snapshot
