@@ -342,3 +342,30 @@ def _die(task: str, folder: Path) -> None:
     import os
 
     os._exit(1)
+
+
+def test_line_formats_are_streamed_in_sorted_order(tmp_path):
+    """N-Triples and N-Quads are written piece by piece (no whole copy of millions of lines);
+    the file is the sorted lines, exactly as ``sorted()`` of all of them would give, including
+    a triple stated in two graphs whose names differ only after a shared beginning ("a" and
+    "a-b": "<...a> ." sorts after "<...a-b> .")."""
+    from citygraph.export import Snapshot, nquads, ntriples, render_file
+
+    a, ab = "https://w3id.org/citygraph/graph/a", "https://w3id.org/citygraph/graph/a-b"
+    shared = '<http://example.org/s> <http://example.org/p> "x"@en .'
+    graphs = {
+        a: [shared, '<http://example.org/s> <http://example.org/p> "x" .'],
+        ab: ['<http://example.org/s> <http://example.org/p> "x"@en-gb .', shared],
+    }
+    snapshot = Snapshot({k: list(v) for k, v in graphs.items()}, sorted({*graphs[a], *graphs[ab]}))
+    every_quad = [
+        *(line[:-2] + f" <{g}> ." for g, lines in graphs.items() for line in lines),
+        *snapshot.provenance(),
+    ]
+    assert nquads(snapshot).decode().splitlines() == sorted(every_quad)
+    assert ntriples(snapshot.triples).decode().splitlines() == snapshot.triples
+    for fmt, expected in (("nquads", nquads(snapshot)), ("ntriples", ntriples(snapshot.triples))):
+        written = render_file(tmp_path, fmt, snapshot)
+        data = (tmp_path / export.FILES[fmt]).read_bytes()
+        assert data == expected
+        assert (written.size, written.sha256) == (len(data), export.sha256(data))

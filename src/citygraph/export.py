@@ -205,7 +205,29 @@ def reading_order(lines: Iterable[str]) -> list[str]:
 def _triples(lines: list[str]) -> Iterator[ox.Triple]:
     # lenient: the lines are Oxigraph's own canonical N-Triples, checked when they were loaded
     # (twice as fast without re-validating every IRI)
-    return ox.parse("\n".join(lines) + "\n", format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return ox.parse(_Reader(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+
+
+class _Reader(io.RawIOBase):
+    """Lines read as one UTF-8 file, piece by piece (no joined copy of millions of lines)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._pieces = _chunks(lines)
+        self._buffer = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._buffer = memoryview(piece)
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]  # a view: nothing is copied
+        return n
 
 
 def _used_prefixes(body: bytes) -> dict[str, str]:
@@ -298,34 +320,65 @@ def turtle(lines: list[str], comment: str = "citygraph", *, ordered: bool = Fals
 def trig(snapshot: Snapshot, comment: str) -> bytes:
     """TriG: the default graph, then each source's graph, each in reading order. The quads go
     to Oxigraph as N-Quads text (its parser makes the quad objects, much faster than Python)."""
-    lines: list[str] = []
-    for name, graph_lines in snapshot.quad_graphs().items():
-        ordered = reading_order(graph_lines)
-        if name:
-            suffix = f" <{name}> ."
-            lines.extend(line[:-2] + suffix for line in ordered)
-        else:
-            lines.extend(ordered)
-    quads = ox.parse("\n".join(lines) + "\n", format=ox.RdfFormat.N_QUADS, lenient=True)
+
+    def lines() -> Iterator[str]:
+        for name, graph_lines in snapshot.quad_graphs().items():
+            ordered = reading_order(graph_lines)
+            if name:
+                suffix = f" <{name}> ."
+                yield from (line[:-2] + suffix for line in ordered)
+            else:
+                yield from ordered
+
+    quads = ox.parse(_Reader(lines()), format=ox.RdfFormat.N_QUADS, lenient=True)
     body = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=CANDIDATE_PREFIXES)
     return _with_header(body, comment)
 
 
 def ntriples(lines: list[str]) -> bytes:
     """Sorted canonical N-Triples: ``LC_ALL=C sort`` of the file gives the file back."""
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return b"".join(_chunks(lines))
 
 
 def nquads(snapshot: Snapshot) -> bytes:
-    out: list[str] = []
+    """Sorted canonical N-Quads (``LC_ALL=C sort`` of the file gives the file back)."""
+    return b"".join(_chunks(_sorted_quads(snapshot)))
+
+
+_CHUNK = 100_000  # lines per piece written
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[bytes]:
+    """Lines as UTF-8 text, each with its line end, in pieces of ``_CHUNK`` lines: a file of
+    millions of lines is written without holding it whole (or twice, as text and as bytes)."""
+    piece: list[str] = []
+    for line in lines:
+        piece.append(line)
+        if len(piece) == _CHUNK:
+            yield ("\n".join(piece) + "\n").encode("utf-8")
+            piece = []
+    if piece:
+        yield ("\n".join(piece) + "\n").encode("utf-8")
+
+
+def _sorted_quads(snapshot: Snapshot) -> Iterator[str]:
+    """Every quad line, in the order of ``sorted()`` on all of them, without making that list:
+    each graph's lines are sorted (in place), then merged. Adding the same " <graph> ." to every
+    line of a graph keeps their order, because the text of a triple never continues another's
+    (terms end with ">", '"', a language tag or a datatype, and a space follows)."""
+    import heapq
+
+    streams: list[Iterator[str]] = []
     for name, lines in snapshot.quad_graphs().items():
-        if name:
-            suffix = f" <{name}> ."
-            out.extend(line[:-2] + suffix for line in lines)
-        else:
-            out.extend(lines)
-    out.sort()
-    return ("\n".join(out) + "\n").encode("utf-8") if out else b""
+        lines.sort()
+        streams.append(_in_graph(lines, name) if name else iter(lines))
+    return heapq.merge(*streams)
+
+
+def _in_graph(lines: list[str], graph: str) -> Iterator[str]:
+    """Triple lines as quad lines of one named graph."""
+    suffix = f" <{graph}> ."
+    return (line[:-2] + suffix for line in lines)
 
 
 _XMLNS = re.compile(rb'\s+xmlns:[A-Za-z0-9_.-]+="[^"]*"')
@@ -947,12 +1000,34 @@ class WrittenFile:
     sha256: str
 
 
-def put(folder: Path, name: str, data: bytes) -> WrittenFile:
-    """Write ``data`` to ``folder/name``; its size and checksum."""
+def put(folder: Path, name: str, data: bytes | Iterable[bytes]) -> WrittenFile:
+    """Write ``data`` (bytes, or pieces of bytes) to ``folder/name``; its size and checksum."""
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return WrittenFile(len(data), sha256(data))
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+        return WrittenFile(len(data), sha256(data))
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as handle:
+        for piece in data:
+            handle.write(piece)
+            digest.update(piece)
+            size += len(piece)
+    return WrittenFile(size, digest.hexdigest())
+
+
+# The line-based formats are written piece by piece (same bytes as their renderers).
+STREAMERS: dict[str, Callable[[Snapshot], Iterable[bytes]]] = {
+    "ntriples": lambda s: _chunks(s.triples),
+    "nquads": lambda s: _chunks(_sorted_quads(s)),
+}
+
+
+def render_file(folder: Path, fmt: str, snapshot: Snapshot) -> WrittenFile:
+    """Write one RDF format's file from the snapshot."""
+    streamer = STREAMERS.get(fmt)
+    data = streamer(snapshot) if streamer else RENDERERS[fmt](snapshot)
+    return put(folder, FILES[fmt], data)
 
 
 def size_of(file: bytes | WrittenFile) -> int:
@@ -997,7 +1072,7 @@ def _render_shared(task: str, folder: Path) -> tuple[str, Any]:
         from .catalog import snapshot_facts
 
         return task, snapshot_facts(_SHARED)
-    return FILES[task], put(folder, FILES[task], RENDERERS[task](_SHARED))
+    return FILES[task], render_file(folder, task, _SHARED)
 
 
 class Distribution:
@@ -1049,10 +1124,7 @@ class Distribution:
                 pass
             finally:
                 self.close()
-        return {
-            FILES[fmt]: put(self.folder, FILES[fmt], RENDERERS[fmt](self.snapshot))
-            for fmt in RDF_FORMATS
-        }
+        return {FILES[fmt]: render_file(self.folder, fmt, self.snapshot) for fmt in RDF_FORMATS}
 
     def write(self) -> list[Path]:
         """Write every file; their paths: the data files, the context, the tables, then
