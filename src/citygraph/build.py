@@ -72,10 +72,10 @@ def summarize(kg: KnowledgeGraph, triples: int | None = None) -> BuildSummary:
 def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSummary:
     """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
-    On a large graph (Oxigraph, more than ``export.PARALLEL_THRESHOLD`` statements) the checks
-    and the rendering overlap: a forked process runs the checks on its copy of the loaded store
-    while this process takes the snapshot, two forked workers render the RDF formats and this
-    process writes the CSV tables. (Processes, not threads: every row read from a query result
+    On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
+    the checks and the rendering overlap: a forked process runs the checks on its copy of the
+    loaded store while this process takes the snapshot, two forked workers render the RDF
+    formats and this process writes the CSV tables. (Processes, not threads: every row read from a query result
     takes Python's lock, and two threads reading rows slow each other down several times.)
     Nothing is written before the checks have passed.
     """
@@ -85,6 +85,7 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
     check_validator(validator)
     overlap = (
         kg.engine.name == "oxigraph"
+        and getattr(kg.engine, "path", None) is None  # an on-disk store is not shared by fork
         and export.can_fork()
         and kg.has_more_than(export.PARALLEL_THRESHOLD)
     )

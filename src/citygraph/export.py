@@ -202,7 +202,7 @@ def reading_order(lines: Iterable[str]) -> list[str]:
 # --- RDF syntaxes ----------------------------------------------------------------------------
 
 
-def _triples(lines: list[str]) -> Iterator[ox.Triple]:
+def _triples(lines: Iterable[str]) -> Iterator[ox.Triple]:
     # lenient: the lines are Oxigraph's own canonical N-Triples, checked when they were loaded
     # (twice as fast without re-validating every IRI)
     return ox.parse(_Reader(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
@@ -551,29 +551,38 @@ def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str
 def jsonld(lines: list[str], *, ordered: bool = False) -> bytes:
     """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
     IRI order and one line per node, keys in the Turtle's reading order."""
+    return b"".join(jsonld_pieces(lines if ordered else reading_order(lines)))
+
+
+def jsonld_pieces(ordered: Iterable[str]) -> Iterator[bytes]:
+    """:func:`jsonld` of lines in reading order, as pieces of bytes (a node per line, written by
+    json's C encoder: an indented dump goes through its Python encoder, several times slower)."""
     context = context_document()["@context"]
     compactor = _Compactor(context)
-    graph: list[dict[str, Any]] = []
+    head = json.dumps(context, indent=1, ensure_ascii=False).replace("\n", "\n ")
+    pending: list[str] = []
+    separator = "\n  "
+    yield f'{{\n "@context": {head},\n "@graph": ['.encode()
+    for node in _nodes(ordered, compactor):
+        pending.append(separator + json.dumps(node, ensure_ascii=False))
+        separator = ",\n  "
+        if len(pending) == 10_000:
+            yield "".join(pending).encode("utf-8")
+            pending = []
+    yield ("".join(pending) + ("\n ]\n}\n" if separator != "\n  " else "]\n}\n")).encode("utf-8")
+
+
+def _nodes(ordered: Iterable[str], compactor: _Compactor) -> Iterator[dict[str, Any]]:
     subject: str | None = None
     pairs: list[tuple[Any, Any]] = []
-    for t in _triples(lines if ordered else reading_order(lines)):
+    for t in _triples(ordered):
         if t.subject.value != subject:
             if subject is not None:
-                graph.append(_node(subject, pairs, compactor))
+                yield _node(subject, pairs, compactor)
             subject, pairs = t.subject.value, []
         pairs.append((t.predicate, t.object))
     if subject is not None:
-        graph.append(_node(subject, pairs, compactor))
-    # one node per line: readable, greppable, and written by json's C encoder (an indented dump
-    # goes through its Python encoder, several times slower on millions of values)
-    head = json.dumps(context, indent=1, ensure_ascii=False).replace("\n", "\n ")
-    nodes = ",\n  ".join(json.dumps(n, ensure_ascii=False) for n in graph)
-    text = (
-        f'{{\n "@context": {head},\n "@graph": [\n  {nodes}\n ]\n}}\n'
-        if graph
-        else (f'{{\n "@context": {head},\n "@graph": []\n}}\n')
-    )
-    return text.encode("utf-8")
+        yield _node(subject, pairs, compactor)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -1018,6 +1027,7 @@ def put(folder: Path, name: str, data: bytes | Iterable[bytes]) -> WrittenFile:
 
 # The line-based formats are written piece by piece (same bytes as their renderers).
 STREAMERS: dict[str, Callable[[Snapshot], Iterable[bytes]]] = {
+    "jsonld": lambda s: jsonld_pieces(s.reading),
     "ntriples": lambda s: _chunks(s.triples),
     "nquads": lambda s: _chunks(_sorted_quads(s)),
 }
