@@ -75,9 +75,9 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
     On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
     the checks and the rendering overlap: a forked process runs the checks on its copy of the
     loaded store while this process takes the snapshot, two forked workers render the RDF
-    formats and this process writes the CSV tables. (Processes, not threads: every row read from a query result
-    takes Python's lock, and two threads reading rows slow each other down several times.)
-    Nothing is written before the checks have passed.
+    formats and this process writes the CSV tables. (Processes, not threads: every row read
+    from a query result takes Python's lock, and two threads reading rows slow each other
+    down several times.) Nothing is written before the checks have passed.
     """
     from . import export
     from .validate import check_validator
