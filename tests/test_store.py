@@ -103,3 +103,24 @@ def test_validation_gives_the_same_findings_on_the_store(small_file, tmp_path):
     b, _ = run_shacl(stored, validator="fast")
     assert sorted(a) == sorted(b)
     assert not [f for f in a if f.severity == "Violation"]  # no deliberate mistakes asked
+
+
+def test_the_union_of_an_on_disk_store_keeps_blank_nodes_and_counts(tmp_path):
+    """On disk, each source graph is copied into the union by the bulk loader, except a graph
+    holding blank nodes, which must stay the same nodes in the union and in their graph."""
+    from citygraph.engine import OxigraphEngine
+
+    engine = OxigraphEngine(tmp_path / "store")
+    engine.load_data(
+        "<http://example.org/a> <http://example.org/p> _:b <http://example.org/g> .\n"
+        '_:b <http://example.org/q> "x" <http://example.org/g> .\n'
+        "<http://example.org/c> <http://example.org/p> <http://example.org/d> "
+        "<http://example.org/h> .\n"
+        "<http://example.org/c> <http://example.org/p> <http://example.org/d> "
+        "<http://example.org/g2> .\n",
+        "nquads",
+    )
+    join = """SELECT ?x WHERE { <http://example.org/a> <http://example.org/p> ?b .
+                                GRAPH <http://example.org/g> { ?b <http://example.org/q> ?x } }"""
+    assert engine.select_text(join) == (["x"], [("x",)])
+    assert engine.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == [("3",)]

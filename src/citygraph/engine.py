@@ -226,10 +226,19 @@ class OxigraphEngine:
         # concurrent writers, and evaluates without holding Python's lock): 4.1 s -> 2.7 s for a
         # million statements in 24 graphs
         graphs = list(self.store.named_graphs())
-        if self.path is not None or len(graphs) < 2:
-            self._insert_into_union("?g")
+        if self.path is not None:
+            # on disk, one INSERT of millions of statements is one huge transaction: each graph
+            # goes through the bulk loader instead (23 s -> 17 s at 1.1 M statements)
+            # (a blank node read back from text would be a new one: such a graph is INSERTed)
+            for graph in graphs:
+                dump = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                if b"_:" in dump or not isinstance(graph, ox.NamedNode):
+                    self._insert_into_union(str(graph) if isinstance(graph, ox.NamedNode) else "?g")
+                    continue
+                default = ox.DefaultGraph()
+                self.store.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
             return
-        if not all(isinstance(g, ox.NamedNode) for g in graphs):
+        if len(graphs) < 2 or not all(isinstance(g, ox.NamedNode) for g in graphs):
             self._insert_into_union("?g")
             return
         names = [str(g) for g in graphs]
