@@ -93,6 +93,7 @@ def figure(runs: dict[str, dict], found: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 6.5), dpi=110)
+    colours = iter(plt.get_cmap("tab20").colors)  # one colour per line (tab10 repeats after 10)
     for stack, prefix in SHOWN:
         key = next((k for k in found if k[0] == stack and k[1].startswith(prefix)), None)
         if key is None:
@@ -104,7 +105,7 @@ def figure(runs: dict[str, dict], found: dict, out: Path) -> None:
         style = "--" if stack == "plain" else "-"
         k = exponent(found[key])
         label = f"{stack}: {key[1][:48]}" + (f"  (x^{k:.2f})" if k is not None else "")
-        ax.plot(xs, ys, style, marker="o", label=label)
+        ax.plot(xs, ys, style, marker="o", label=label, color=next(colours))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("statements in the graph (S, M, L)")
