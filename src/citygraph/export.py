@@ -386,8 +386,11 @@ _XMLNS = re.compile(rb'\s+xmlns:[A-Za-z0-9_.-]+="[^"]*"')
 
 def rdfxml(lines: list[str], *, ordered: bool = False) -> bytes:
     """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted."""
-    text = "\n".join(lines)
-    used = {k: v for k, v in CANDIDATE_PREFIXES.items() if f"<{v}" in text}
+    # the candidates whose namespace begins some IRI of the data, read piece by piece
+    left = {k: f"<{v}".encode() for k, v in CANDIDATE_PREFIXES.items()}
+    for piece in _chunks(lines):
+        left = {k: needle for k, needle in left.items() if needle not in piece}
+    used = {k: v for k, v in CANDIDATE_PREFIXES.items() if k not in left}
     body = ox.serialize(
         _triples(lines if ordered else reading_order(lines)),
         format=ox.RdfFormat.RDF_XML,
