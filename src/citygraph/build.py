@@ -154,10 +154,9 @@ class _Checks:
         pool, self.pool = self.pool, None
         _SHARED = None
         if pool is not None:
-            if not self.future.done():  # the build stopped early: don't wait for the checks
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
+            from .export import stop_pool
+
+            stop_pool(pool, [self.future])
 
     def __enter__(self) -> _Checks:
         return self

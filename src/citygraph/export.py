@@ -998,6 +998,16 @@ PARALLEL_THRESHOLD = 200_000
 PARALLEL_LIMIT = 3_000_000
 
 
+def stop_pool(pool: Any, pending: list[Any]) -> None:
+    """Shut a pool of forked workers down; if some of its work is unfinished (the build gave
+    up, and will not use it), its processes are ended at once rather than waited for."""
+    if not all(future.done() for future in pending):
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def can_fork() -> bool:
     import multiprocessing
 
@@ -1163,12 +1173,8 @@ class Distribution:
         global _SHARED
         pool, self._pool = self._pool, None
         _SHARED = None
-        if pool is None:
-            return
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive() and not all(f.done() for f in self._pending):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            stop_pool(pool, self._pending)
 
     def __enter__(self) -> Distribution:
         return self
