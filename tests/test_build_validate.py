@@ -129,7 +129,14 @@ def test_file_that_is_not_utf8(data_copy, capsys):
     assert "save the file as UTF-8" in err
 
 
-def test_date_that_does_not_exist(data_copy, tmp_path, capsys):
+@pytest.mark.parametrize("overlap", [False, True], ids=["serial", "overlapped"])
+def test_date_that_does_not_exist(data_copy, tmp_path, capsys, monkeypatch, overlap):
+    """Also with the build of large graphs (checks in a forked process while the files are
+    rendered): the same report, nothing written, no staging folder left."""
+    if overlap:
+        from citygraph import export
+
+        monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
     write(
         data_copy,
         "bad-date.ttl",
@@ -142,6 +149,7 @@ def test_date_that_does_not_exist(data_copy, tmp_path, capsys):
     assert "id:charter-lyon-marseille" in err
     assert '"1997-02-30" is not a valid xsd:date' in err
     assert not dist.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
 def test_link_to_undefined_resource(data_copy, capsys):
@@ -262,24 +270,6 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
 
 
-def test_overlapped_build_reports_violations_and_writes_nothing(
-    data_copy, tmp_path, capsys, overlapped
-):
-    write(
-        data_copy,
-        "bad-date.ttl",
-        'id:charter-lyon-marseille schema:foundingDate "1997-02-30"^^xsd:date ;\n'
-        "    dcterms:source src:test-source .\n",
-    )
-    dist = tmp_path / "dist"
-    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
-    assert code == 1
-    assert "id:charter-lyon-marseille" in err
-    assert '"1997-02-30" is not a valid xsd:date' in err
-    assert not dist.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # no staging folder left
-
-
 def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, overlapped):
     """If the checks' process dies (out of memory), the build checks in its own process."""
     from citygraph import build as build_module
@@ -294,3 +284,33 @@ def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, ove
 
 def _die(validator: str) -> None:
     os._exit(1)
+
+
+def test_a_failing_build_stops_its_workers_and_leaves_nothing(tmp_path, monkeypatch, overlapped):
+    """A failure in the main process while the forked workers still run: they are ended, the
+    error comes out, and neither the output folder nor a staging folder is left."""
+    import multiprocessing
+    import time
+
+    import citygraph
+    from citygraph import build as build_module
+    from citygraph import export
+
+    real_render = export.RENDERERS["jsonld"]
+
+    def slow(snapshot):
+        time.sleep(30)  # still running when the main process fails
+        return real_render(snapshot)
+
+    def broken(kg):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(export.RENDERERS, "jsonld", slow)
+    monkeypatch.setitem(export.STREAMERS, "jsonld", lambda s: slow(s))
+    monkeypatch.setattr(export, "csv_files", broken)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build_module.build(citygraph.load(), tmp_path / "dist")
+    assert time.monotonic() - started < 20  # the sleeping worker was not waited for
+    assert multiprocessing.active_children() == []
+    assert list(tmp_path.iterdir()) == []
