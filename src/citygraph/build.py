@@ -18,7 +18,6 @@ _COUNTS = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s rdf:type ?class } GROUP BY ?class
 """
-_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 
 
 @dataclass
@@ -58,12 +57,12 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def summarize(kg: KnowledgeGraph, triples: int | None = None) -> BuildSummary:
-    """Counts for the build's summary (``triples``: the union's size, when already known)."""
+def summarize(kg: KnowledgeGraph, triples: int) -> BuildSummary:
+    """Counts for the build's summary (``triples``: the union's size, from the snapshot)."""
     summary = BuildSummary()
     for cls, n in kg.select_text(_COUNTS)[1]:
         summary.classes[str(cls)] = int(n or 0)
-    summary.triples = int(kg.sparql(_TRIPLES).rows[0][0]) if triples is None else triples
+    summary.triples = triples
     summary.quads = len(kg)
     summary.graphs = len(kg.engine.graphs())
     return summary

@@ -192,11 +192,11 @@ def snapshot_facts(snapshot: Snapshot) -> SnapshotFacts:
 
 
 def catalog_graph(
-    snapshot: Snapshot, files: Mapping[str, bytes | WrittenFile], facts: SnapshotFacts | None = None
+    snapshot: Snapshot, files: Mapping[str, WrittenFile], facts: SnapshotFacts | None = None
 ) -> Graph:
-    """The DCAT-AP + VoID description of the files written beside it (name -> bytes, or the
-    size and checksum of a file already written)."""
-    from .export import FILES, sha256_of, size_of
+    """The DCAT-AP + VoID description of the files written beside it (name -> size and
+    checksum)."""
+    from .export import FILES
 
     g = Graph()
     version = __version__
@@ -363,7 +363,7 @@ def catalog_graph(
     # One distribution per file.
     rdf_files = set(FILES.values())
     for name in sorted(files):
-        data = files[name]
+        file = files[name]
         title, media, file_type, description = _distribution_kind(name)
         dist = URIRef(f"{BASE}dataset/distribution/{_slug(name)}")
         download = URIRef(DOWNLOAD_BASE + name)
@@ -384,12 +384,12 @@ def catalog_graph(
             DCTERMS.MediaTypeOrExtent,
         )
         g.add((dist, DCTERMS.format, format_iri))
-        g.add((dist, DCAT.byteSize, Literal(size_of(data), datatype=XSD.nonNegativeInteger)))
+        g.add((dist, DCAT.byteSize, Literal(file.size, datatype=XSD.nonNegativeInteger)))
         checksum = URIRef(f"{dist}/checksum")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        g.add((checksum, SPDX.checksumValue, Literal(sha256_of(data), datatype=XSD.hexBinary)))
+        g.add((checksum, SPDX.checksumValue, Literal(file.sha256, datatype=XSD.hexBinary)))
         g.add((dist, DCTERMS.license, LICENSE))
         g.add((dist, DCTERMS.issued, modified))
         g.add((dist, DCATAP.availability, stable))
@@ -407,7 +407,7 @@ def _has_subject(snapshot: Snapshot, subject: str) -> bool:
 
 
 def catalog_turtle(
-    snapshot: Snapshot, files: Mapping[str, bytes | WrittenFile], facts: SnapshotFacts | None = None
+    snapshot: Snapshot, files: Mapping[str, WrittenFile], facts: SnapshotFacts | None = None
 ) -> bytes:
     """``catalog.ttl``, through the same deterministic Turtle writer as the data."""
     from .export import Snapshot as _Snapshot

@@ -1053,14 +1053,6 @@ def render_file(folder: Path, fmt: str, snapshot: Snapshot) -> WrittenFile:
     return put(folder, FILES[fmt], data)
 
 
-def size_of(file: bytes | WrittenFile) -> int:
-    return file.size if isinstance(file, WrittenFile) else len(file)
-
-
-def sha256_of(file: bytes | WrittenFile) -> str:
-    return file.sha256 if isinstance(file, WrittenFile) else sha256(file)
-
-
 def _reuse_freed_memory() -> None:
     """Let glibc's malloc keep freed memory for the next allocation instead of giving it back.
 
@@ -1119,10 +1111,6 @@ class Distribution:
         self._facts: Any = None
         if PARALLEL_THRESHOLD <= len(self.snapshot.triples) <= PARALLEL_LIMIT and can_fork():
             self._start()
-
-    @property
-    def parallel(self) -> bool:
-        return self._pool is not None
 
     def _start(self) -> None:
         import multiprocessing
