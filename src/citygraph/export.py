@@ -122,6 +122,7 @@ class Snapshot:
     graphs: dict[str, list[str]]
     triples: list[str] = field(default_factory=list)
     _reading: list[str] | None = field(default=None, repr=False, compare=False)
+    _reading_text: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def reading(self) -> list[str]:
@@ -130,6 +131,18 @@ class Snapshot:
         if self._reading is None:
             self._reading = reading_order(self.triples)
         return self._reading
+
+    def share_reading_text(self) -> None:
+        """Make :meth:`reading_input` one N-Triples text (before the render workers fork, so
+        that they share it): Oxigraph parses a text three times faster than lines handed over
+        piece by piece, but the text is a second copy of the graph, so only the parallel path
+        (a graph of at most ``PARALLEL_LIMIT`` statements) makes it."""
+        self._reading_text = b"".join(_chunks(self.reading))
+
+    def reading_input(self) -> list[str] | bytes:
+        """What the Turtle, RDF/XML and JSON-LD writers parse: the union in reading order, as
+        lines or (see :meth:`share_reading_text`) as one text."""
+        return self._reading_text if self._reading_text is not None else self.reading
 
     @classmethod
     def of(cls, kg: KnowledgeGraph) -> Snapshot:
@@ -202,10 +215,11 @@ def reading_order(lines: Iterable[str]) -> list[str]:
 # --- RDF syntaxes ----------------------------------------------------------------------------
 
 
-def _triples(lines: Iterable[str]) -> Iterator[ox.Triple]:
+def _triples(lines: Iterable[str] | bytes) -> Iterator[ox.Triple]:
     # lenient: the lines are Oxigraph's own canonical N-Triples, checked when they were loaded
     # (twice as fast without re-validating every IRI)
-    return ox.parse(_Reader(lines), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    source = lines if isinstance(lines, bytes) else _Reader(lines)
+    return ox.parse(source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 class _Reader(io.RawIOBase):
@@ -306,9 +320,9 @@ def _with_header(body: bytes, comment: str) -> bytes:
     return f"# {comment}\n".encode() + header.encode() + b"\n" + body
 
 
-def turtle(lines: list[str], comment: str = "citygraph", *, ordered: bool = False) -> bytes:
+def turtle(lines: list[str] | bytes, comment: str = "citygraph", *, ordered: bool = False) -> bytes:
     """Readable Turtle of the given triple lines (see :func:`reading_order`; ``ordered``: the
-    lines are in reading order already)."""
+    lines are in reading order already, maybe as one text)."""
     body = ox.serialize(
         _triples(lines if ordered else reading_order(lines)),
         format=ox.RdfFormat.TURTLE,
@@ -319,18 +333,15 @@ def turtle(lines: list[str], comment: str = "citygraph", *, ordered: bool = Fals
 
 def trig(snapshot: Snapshot, comment: str) -> bytes:
     """TriG: the default graph, then each source's graph, each in reading order. The quads go
-    to Oxigraph as N-Quads text (its parser makes the quad objects, much faster than Python)."""
-
-    def lines() -> Iterator[str]:
-        for name, graph_lines in snapshot.quad_graphs().items():
-            ordered = reading_order(graph_lines)
-            if name:
-                suffix = f" <{name}> ."
-                yield from (line[:-2] + suffix for line in ordered)
-            else:
-                yield from ordered
-
-    quads = ox.parse(_Reader(lines()), format=ox.RdfFormat.N_QUADS, lenient=True)
+    to Oxigraph as one N-Quads text (its parser makes the quad objects, much faster than
+    Python): each graph's lines joined, " ." at their ends made " <graph> ." (" .\n" ends lines
+    only: N-Triples writes a line break in a literal as an escape)."""
+    texts = []
+    for name, graph_lines in snapshot.quad_graphs().items():
+        text = "\n".join(reading_order(graph_lines)) + "\n"
+        texts.append(text.replace(" .\n", f" <{name}> .\n") if name else text)
+    quads = ox.parse("".join(texts).encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=True)
+    del texts
     body = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=CANDIDATE_PREFIXES)
     return _with_header(body, comment)
 
@@ -384,11 +395,11 @@ def _in_graph(lines: list[str], graph: str) -> Iterator[str]:
 _XMLNS = re.compile(rb'\s+xmlns:[A-Za-z0-9_.-]+="[^"]*"')
 
 
-def rdfxml(lines: list[str], *, ordered: bool = False) -> bytes:
+def rdfxml(lines: list[str] | bytes, *, ordered: bool = False) -> bytes:
     """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted."""
     # the candidates whose namespace begins some IRI of the data, read piece by piece
     left = {k: f"<{v}".encode() for k, v in CANDIDATE_PREFIXES.items()}
-    for piece in _chunks(lines):
+    for piece in [lines] if isinstance(lines, bytes) else _chunks(lines):
         left = {k: needle for k, needle in left.items() if needle not in piece}
     used = {k: v for k, v in CANDIDATE_PREFIXES.items() if k not in left}
     body = ox.serialize(
@@ -551,13 +562,13 @@ def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str
     return node
 
 
-def jsonld(lines: list[str], *, ordered: bool = False) -> bytes:
+def jsonld(lines: list[str] | bytes, *, ordered: bool = False) -> bytes:
     """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
     IRI order and one line per node, keys in the Turtle's reading order."""
     return b"".join(jsonld_pieces(lines if ordered else reading_order(lines)))
 
 
-def jsonld_pieces(ordered: Iterable[str]) -> Iterator[bytes]:
+def jsonld_pieces(ordered: Iterable[str] | bytes) -> Iterator[bytes]:
     """:func:`jsonld` of lines in reading order, as pieces of bytes (a node per line, written by
     json's C encoder: an indented dump goes through its Python encoder, several times slower)."""
     context = context_document()["@context"]
@@ -575,7 +586,7 @@ def jsonld_pieces(ordered: Iterable[str]) -> Iterator[bytes]:
     yield ("".join(pending) + ("\n ]\n}\n" if separator != "\n  " else "]\n}\n")).encode("utf-8")
 
 
-def _nodes(ordered: Iterable[str], compactor: _Compactor) -> Iterator[dict[str, Any]]:
+def _nodes(ordered: Iterable[str] | bytes, compactor: _Compactor) -> Iterator[dict[str, Any]]:
     subject: str | None = None
     pairs: list[tuple[Any, Any]] = []
     for t in _triples(ordered):
@@ -967,12 +978,12 @@ def _comment() -> str:
 Renderer = Callable[[Snapshot], bytes]
 
 RENDERERS: dict[str, Renderer] = {
-    "turtle": lambda s: turtle(s.reading, _comment(), ordered=True),
+    "turtle": lambda s: turtle(s.reading_input(), _comment(), ordered=True),
     "ntriples": lambda s: ntriples(s.triples),
     "nquads": nquads,
     "trig": lambda s: trig(s, _comment()),
-    "jsonld": lambda s: jsonld(s.reading, ordered=True),
-    "rdfxml": lambda s: rdfxml(s.reading, ordered=True),
+    "jsonld": lambda s: jsonld(s.reading_input(), ordered=True),
+    "rdfxml": lambda s: rdfxml(s.reading_input(), ordered=True),
 }
 
 
@@ -1040,7 +1051,7 @@ def put(folder: Path, name: str, data: bytes | Iterable[bytes]) -> WrittenFile:
 
 # The line-based formats are written piece by piece (same bytes as their renderers).
 STREAMERS: dict[str, Callable[[Snapshot], Iterable[bytes]]] = {
-    "jsonld": lambda s: jsonld_pieces(s.reading),
+    "jsonld": lambda s: jsonld_pieces(s.reading_input()),
     "ntriples": lambda s: _chunks(s.triples),
     "nquads": lambda s: _chunks(_sorted_quads(s)),
 }
@@ -1118,7 +1129,7 @@ class Distribution:
 
         _reuse_freed_memory()  # before the fork: the workers inherit it
         global _SHARED
-        self.snapshot.reading  # noqa: B018 (computed once here, shared by the workers)
+        self.snapshot.share_reading_text()  # made once here, shared by the workers
         _SHARED = self.snapshot
         self._pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
         # the slowest first, so that the two workers finish together
