@@ -369,3 +369,35 @@ def test_line_formats_are_streamed_in_sorted_order(tmp_path):
         data = (tmp_path / export.FILES[fmt]).read_bytes()
         assert data == expected
         assert (written.size, written.sha256) == (len(data), export.sha256(data))
+
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def test_jsonld_keeps_blank_nodes_escapes_and_every_kind_of_literal():
+    """The JSON-LD writer reads N-Triples as text: a blank node (subject, object, class), the
+    escapes of a literal, a language string, a typed literal and a plain one come back from pyld
+    as the same graph. (A blank node object used to stop the export with a traceback.)"""
+    pyld = pytest.importorskip("pyld")
+    a, xsd = "<https://w3id.org/citygraph/id/a>", "http://www.w3.org/2001/XMLSchema#"
+    label, kind = "<http://www.w3.org/2000/01/rdf-schema#label>", f"<{RDF}type>"
+    ntriples = "\n".join(
+        [
+            f"{a} <http://www.w3.org/2000/01/rdf-schema#seeAlso> _:b1 .",
+            f'{a} <https://schema.org/foundingDate> "1979"^^<{xsd}gYear> .',
+            f'{a} <http://example.org/p> "42"^^<{xsd}integer> .',
+            f'{a} <http://example.org/p> "plain, with a tab\\t" .',
+            f'_:b1 {label} "line\\nbreak \\"quoted\\" back\\\\slash \\u00E9t\\u00E9"@fr .',
+            f"_:b1 {kind} _:c .",
+            f"_:b1 {kind} <https://schema.org/City> .",
+        ]
+    )
+    lines = export.Snapshot.from_ntriples(ntriples).triples
+    document = json.loads(export.jsonld(lines))
+    nodes = {n["@id"]: n for n in document["@graph"]}
+    assert nodes["_:b1"]["label"] == {"fr": 'line\nbreak "quoted" back\\slash été'}
+    assert nodes["id:a"]["seeAlso"] == "_:b1"
+    assert nodes["id:a"]["foundingDate"] == {"@value": "1979", "@type": "xsd:gYear"}
+    nquads = pyld.jsonld.to_rdf(document, {"format": "application/n-quads"})
+    expected = Graph().parse(data=ntriples, format="nt")
+    assert isomorphic(Graph().parse(data=nquads, format="nt"), expected)

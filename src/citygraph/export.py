@@ -140,7 +140,7 @@ class Snapshot:
         self._reading_text = b"".join(_chunks(self.reading))
 
     def reading_input(self) -> list[str] | bytes:
-        """What the Turtle, RDF/XML and JSON-LD writers parse: the union in reading order, as
+        """What the Turtle and RDF/XML writers parse: the union in reading order, as
         lines or (see :meth:`share_reading_text`) as one text."""
         return self._reading_text if self._reading_text is not None else self.reading
 
@@ -503,57 +503,90 @@ _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def _value(term: Any, compactor: _Compactor, coerced: str | None) -> Any:
+_ID, _LANG, _TYPED = 0, 1, 2  # an object is an IRI or blank node, a language string, or typed
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """N-Triples escapes (ECHAR and UCHAR) resolved."""
+
+    def one(match: re.Match[str]) -> str:
+        short, long, char = match.groups()
+        return chr(int(short or long, 16)) if char is None else _ECHAR[char]
+
+    return _ESCAPE.sub(one, text) if "\\" in text else text
+
+
+def _object(text: str) -> tuple[int, str, str | None]:
+    """An N-Triples object term: (kind, value, language tag or datatype IRI). A blank node keeps
+    its "_:" label, which is how JSON-LD names blank nodes too. (The last quote of a literal
+    closes it: neither a language tag nor an IRI holds one.)"""
+    if text[0] == "<":
+        return _ID, _unescape(text[1:-1]), None
+    if text[0] == "_":
+        return _ID, text, None
+    close = text.rfind('"')
+    value = _unescape(text[1:close])
+    suffix = text[close + 1 :]
+    if suffix.startswith("@"):
+        return _LANG, value, suffix[1:]
+    return _TYPED, value, suffix[3:-1] if suffix else _XSD + "string"
+
+
+def _value(kind: int, value: str, extra: str | None, c: _Compactor, coerced: str | None) -> Any:
     """One object as JSON-LD; a native JSON value only where it expands to the very same literal."""
-    if isinstance(term, ox.NamedNode):
-        return {"@id": compactor.iri(term.value)}
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    datatype = term.datatype.value
+    if kind == _ID:
+        return {"@id": c.iri(value)}
+    if kind == _LANG:
+        return {"@value": value, "@language": extra}
+    datatype = extra
     if datatype == coerced:
-        return term.value
+        return value
     if coerced is None:
         if datatype == _XSD + "string":
-            return term.value
-        if datatype == _XSD + "integer" and _INTEGER.fullmatch(term.value):
-            return int(term.value)
-        if datatype == _XSD + "boolean" and term.value in ("true", "false"):
-            return term.value == "true"
+            return value
+        if datatype == _XSD + "integer" and _INTEGER.fullmatch(value):
+            return int(value)
+        if datatype == _XSD + "boolean" and value in ("true", "false"):
+            return value == "true"
     if datatype == _XSD + "string":
-        return {"@value": term.value}
-    return {"@value": term.value, "@type": compactor.iri(datatype)}
+        return {"@value": value}
+    return {"@value": value, "@type": c.iri(datatype or "")}
 
 
 def _add(node: dict[str, Any], key: str, value: Any) -> None:
     node.setdefault(key, []).append(value)
 
 
-def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str, Any]:
-    node: dict[str, Any] = {"@id": c.iri(subject)}
-    for predicate, obj in pairs:
-        p = predicate.value
-        if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and isinstance(obj, ox.NamedNode):
-            _add(node, "@type", c.vocab(obj.value))
+_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _node(subject: str, pairs: list[tuple[str, str]], c: _Compactor) -> dict[str, Any]:
+    """A subject's node from its (predicate, object) N-Triples terms."""
+    node: dict[str, Any] = {"@id": c.iri(_object(subject)[1])}
+    for predicate, text in pairs:
+        p = _unescape(predicate[1:-1])
+        kind, value, extra = _object(text)
+        if kind == _ID and p == _TYPE_IRI and text[0] == "<":
+            _add(node, "@type", c.vocab(value))
             continue
         term = c.properties.get(p)
         if term is None:
-            _add(node, c.iri(p), _value(obj, c, None))
+            _add(node, c.iri(p), _value(kind, value, extra, c, None))
         elif term.kind == "id":
-            if isinstance(obj, ox.NamedNode):
-                _add(node, term.name, c.iri(obj.value))
+            if kind == _ID:
+                _add(node, term.name, c.iri(value))
             else:
-                _add(node, term.name, _value(obj, c, "@id"))
+                _add(node, term.name, _value(kind, value, extra, c, "@id"))
         elif term.kind == "lang":
-            if isinstance(obj, ox.Literal) and (
-                obj.language or obj.datatype.value == _XSD + "string"
-            ):
-                node.setdefault(term.name, {}).setdefault(obj.language or "@none", []).append(
-                    obj.value
-                )
+            if kind == _LANG or (kind == _TYPED and extra == _XSD + "string"):
+                node.setdefault(term.name, {}).setdefault(extra if kind == _LANG else "@none", [])
+                node[term.name][extra if kind == _LANG else "@none"].append(value)
             else:
-                _add(node, c.iri(p), _value(obj, c, None))
+                _add(node, c.iri(p), _value(kind, value, extra, c, None))
         else:
-            _add(node, term.name, _value(obj, c, term.datatype))
+            _add(node, term.name, _value(kind, value, extra, c, term.datatype))
     for key, values in node.items():
         if isinstance(values, list) and len(values) == 1:
             node[key] = values[0]
@@ -562,13 +595,13 @@ def _node(subject: str, pairs: list[tuple[Any, Any]], c: _Compactor) -> dict[str
     return node
 
 
-def jsonld(lines: list[str] | bytes, *, ordered: bool = False) -> bytes:
+def jsonld(lines: list[str], *, ordered: bool = False) -> bytes:
     """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
     IRI order and one line per node, keys in the Turtle's reading order."""
     return b"".join(jsonld_pieces(lines if ordered else reading_order(lines)))
 
 
-def jsonld_pieces(ordered: Iterable[str] | bytes) -> Iterator[bytes]:
+def jsonld_pieces(ordered: Iterable[str]) -> Iterator[bytes]:
     """:func:`jsonld` of lines in reading order, as pieces of bytes (a node per line, written by
     json's C encoder: an indented dump goes through its Python encoder, several times slower)."""
     context = context_document()["@context"]
@@ -586,15 +619,19 @@ def jsonld_pieces(ordered: Iterable[str] | bytes) -> Iterator[bytes]:
     yield ("".join(pending) + ("\n ]\n}\n" if separator != "\n  " else "]\n}\n")).encode("utf-8")
 
 
-def _nodes(ordered: Iterable[str] | bytes, compactor: _Compactor) -> Iterator[dict[str, Any]]:
+def _nodes(ordered: Iterable[str], compactor: _Compactor) -> Iterator[dict[str, Any]]:
+    """The nodes of lines in reading order, read as text (no Python object per term: N-Triples
+    separates subject, predicate and object by single spaces, and neither an IRI nor a blank
+    node label holds a space)."""
     subject: str | None = None
-    pairs: list[tuple[Any, Any]] = []
-    for t in _triples(ordered):
-        if t.subject.value != subject:
+    pairs: list[tuple[str, str]] = []
+    for line in ordered:
+        s, p, o = line[:-2].split(" ", 2)
+        if s != subject:
             if subject is not None:
                 yield _node(subject, pairs, compactor)
-            subject, pairs = t.subject.value, []
-        pairs.append((t.predicate, t.object))
+            subject, pairs = s, []
+        pairs.append((p, o))
     if subject is not None:
         yield _node(subject, pairs, compactor)
 
@@ -982,7 +1019,7 @@ RENDERERS: dict[str, Renderer] = {
     "ntriples": lambda s: ntriples(s.triples),
     "nquads": nquads,
     "trig": lambda s: trig(s, _comment()),
-    "jsonld": lambda s: jsonld(s.reading_input(), ordered=True),
+    "jsonld": lambda s: jsonld(s.reading, ordered=True),
     "rdfxml": lambda s: rdfxml(s.reading_input(), ordered=True),
 }
 
@@ -1051,7 +1088,7 @@ def put(folder: Path, name: str, data: bytes | Iterable[bytes]) -> WrittenFile:
 
 # The line-based formats are written piece by piece (same bytes as their renderers).
 STREAMERS: dict[str, Callable[[Snapshot], Iterable[bytes]]] = {
-    "jsonld": lambda s: jsonld_pieces(s.reading_input()),
+    "jsonld": lambda s: jsonld_pieces(s.reading),
     "ntriples": lambda s: _chunks(s.triples),
     "nquads": lambda s: _chunks(_sorted_quads(s)),
 }
