@@ -144,3 +144,40 @@ def test_auto_uses_the_fast_validator_above_the_threshold(kg, monkeypatch):
     monkeypatch.setattr(validate_module, "FAST_VALIDATION_THRESHOLD", 100)
     run_shacl(kg)
     assert calls == [1]
+
+
+MAX_ONE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path ex:size ; sh:maxCount 1 ] ;
+  sh:property [ sh:path [ sh:inversePath ex:owns ] ; sh:maxCount 1 ] ;
+  sh:property [ sh:path ( ex:part ex:size ) ; sh:maxCount 1 ] .
+"""
+MAX_ONE_DATA = """
+@prefix ex: <http://example.org/> .
+ex:one a ex:Thing ; ex:size "a"@en, "a"@fr .
+ex:two a ex:Thing ; ex:size 2 ; ex:part ex:p1, ex:p2 .
+ex:p1 ex:size 5 . ex:p2 ex:size 5 .
+ex:three a ex:Thing ; ex:part ex:p3, ex:p4 .
+ex:p3 ex:size 5 . ex:p4 ex:size 6 .
+ex:a ex:owns ex:two . ex:b ex:owns ex:two . ex:c ex:owns ex:three .
+"""
+
+
+def test_max_count_one_counts_distinct_terms_on_any_path(tmp_path):
+    # "a"@en and "a"@fr are the same text but two terms: two values. Through ex:part/ex:size,
+    # ex:two reaches the same 5 twice (one value), ex:three reaches 5 and 6 (two).
+    data = tmp_path / "things.ttl"
+    data.write_text(MAX_ONE_DATA, encoding="utf-8")
+    kg = KnowledgeGraph.load(extra=[data], include_data=False)
+    shapes = Graph().parse(data=MAX_ONE, format="turtle")
+    fast, reference = _both(kg, shapes)
+    assert fast == reference
+    outcome = fastshacl.validate(kg.engine, shapes)
+    found = {(r.focus.rsplit("/", 1)[-1], r.path) for r in outcome.results}
+    assert found == {
+        ("one", "http://example.org/size"),
+        ("two", "^<http://example.org/owns>"),
+        ("three", "(<http://example.org/part>/<http://example.org/size>)"),
+    }
