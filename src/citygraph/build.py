@@ -93,7 +93,10 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
         _Checks(kg, validator, in_background=overlap) as checks,
         export.Distribution(kg, stage) as distribution,
     ):
+        summary = None
         if checks.in_background:
+            # the counts first, while the workers render (not alone at the end)
+            summary = summarize(kg, len(distribution.snapshot.triples))
             written = distribution.write()  # meanwhile the checks run
             report = checks.report()
         else:
@@ -105,7 +108,7 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
                 + report.text(kg, warnings=False),
                 report,
             )
-        summary = summarize(kg, len(distribution.snapshot.triples))
+        summary = summary or summarize(kg, len(distribution.snapshot.triples))
     summary.report = report
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary
