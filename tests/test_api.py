@@ -87,3 +87,15 @@ def test_select_text_gives_the_same_rows_on_both_engines(kg, kg_rdflib):
         ["o"],
         [('he said "yes", then\nleft',)],
     )
+
+
+def test_select_text_raw_rows_are_lists_with_empty_text_where_unbound(kg, kg_rdflib):
+    query = """SELECT ?entity ?nothing WHERE {
+      ?entity <http://purl.org/dc/terms/description> ?description
+      OPTIONAL { ?entity <http://example.org/no-such-property> ?nothing }
+    }"""
+    names, rows = kg.select_text(query, raw=True)
+    assert names == ["entity", "nothing"]
+    assert rows and all(isinstance(row, list) and row[1] == "" for row in rows)
+    assert sorted(rows) == sorted(kg_rdflib.select_text(query, raw=True)[1])
+    assert sorted(tuple(row[0] for row in rows)) == sorted(e for e, _ in kg.select_text(query)[1])

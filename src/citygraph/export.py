@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -907,25 +908,31 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
 
     def merge(query: str, only_new: bool) -> None:
         covered = {tuple(key[i] for i in short_key) for key in grouped} if only_new else set()
-        variables, rows = kg.select_text(query)
+        variables, rows = kg.select_text(query, raw=True)  # lists, "" where unbound
         at = {v: i for i, v in enumerate(variables)}
         graph_at = at["g"]
-        # each column's place in a row; -1: the query does not give it
-        columns = [at.get(name, -1) for name in names]
-        columns[source_column] = -1
+        # each column's place in a row; a column the query does not give (and the source, set
+        # below) reads the "" appended to every row
+        blank = len(variables)
+        columns = [at.get(name, blank) for name in names]
+        columns[source_column] = blank
+        pick, pick_key = itemgetter(*columns), itemgetter(*key_columns)
+        if len(key_columns) == 1:
+            pick_key = lambda values: (values[key_columns[0]],)  # noqa: E731 (a tuple, as above)
         kind = names.index("kind") if "kind" in at else -1
         sources: dict[str, str] = {}
         for row in rows:
-            graph = row[graph_at] or ""
+            graph = row[graph_at]
             source = sources.get(graph)
             if source is None:
                 source = graph if names[source_column] == "graph" else _source_of(graph)
                 sources[graph] = source
-            values = ["" if i < 0 else (row[i] or "") for i in columns]
+            row.append("")
+            values = list(pick(row))
             values[source_column] = source
             if kind >= 0:
                 values[kind] = values[kind].rpartition("#")[2]
-            key = tuple(values[i] for i in key_columns)
+            key = pick_key(values)
             if only_new and tuple(key[i] for i in short_key) in covered:
                 continue
             same_key = grouped.get(key)

@@ -192,11 +192,12 @@ class KnowledgeGraph:
         return self.engine.query(sparql, bindings)
 
     def select_text(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None
-    ) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, raw: bool = False
+    ) -> tuple[list[str], list[Any]]:
         """A SELECT's variables and rows as plain text (IRIs, lexical forms; None if unbound):
-        the fast path for tables and analytics, where rdflib terms are not needed."""
-        return self.engine.select_text(sparql, bindings)
+        the fast path for tables and analytics, where rdflib terms are not needed. ``raw``:
+        rows as lists with "" where unbound or empty."""
+        return self.engine.select_text(sparql, bindings, raw=raw)
 
     def query(self, name: str, **params: Any) -> Any:
         """Run a named query of the catalogue with typed parameters (see :mod:`citygraph.query`)."""
