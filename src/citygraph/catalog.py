@@ -141,13 +141,13 @@ def _date(version: str) -> Literal:
     return Literal(RELEASES[version], datatype=XSD.date)
 
 
-def _years(snapshot: Snapshot) -> tuple[str, str] | None:
+def _years(text: bytes) -> tuple[str, str] | None:
     """Earliest and latest year of any dated fact (founding, membership, event, report)."""
     found = re.findall(
-        r'"(-?\d{4})[^"]*"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:date|gYear|gYearMonth)>',
-        "\n".join(snapshot.triples),
+        rb'"(-?\d{4})[^"]*"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:date|gYear|gYearMonth)>',
+        text,
     )
-    return (min(found), max(found)) if found else None
+    return (min(found).decode(), max(found).decode()) if found else None
 
 
 def _void_counts(snapshot: Snapshot) -> dict[URIRef, int]:
@@ -171,10 +171,9 @@ def _void_counts(snapshot: Snapshot) -> dict[URIRef, int]:
     }
 
 
-def _vocabularies(snapshot: Snapshot) -> list[str]:
+def _vocabularies(text: bytes) -> list[str]:
     namespaces = sorted({v for k, v in PREFIXES.items() if k not in ("id", "sh", "cgsh")})
-    text = "\n".join(snapshot.triples)
-    return [ns for ns in namespaces if f"<{ns}" in text]
+    return [ns for ns in namespaces if f"<{ns}".encode() in text]
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,8 @@ class SnapshotFacts:
 
 
 def snapshot_facts(snapshot: Snapshot) -> SnapshotFacts:
-    return SnapshotFacts(_years(snapshot), _void_counts(snapshot), _vocabularies(snapshot))
+    text = snapshot.union_text()  # in any order: the years and namespaces do not depend on it
+    return SnapshotFacts(_years(text), _void_counts(snapshot), _vocabularies(text))
 
 
 def catalog_graph(
