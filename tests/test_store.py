@@ -124,3 +124,40 @@ def test_the_union_of_an_on_disk_store_keeps_blank_nodes_and_counts(tmp_path):
                                 GRAPH <http://example.org/g> { ?b <http://example.org/q> ?x } }"""
     assert engine.select_text(join) == (["x"], [("x",)])
     assert engine.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == [("3",)]
+
+
+def test_the_union_merged_in_the_background_is_complete_for_every_reader(tmp_path):
+    """After a bulk load in memory the union is merged by a background thread; two threads that
+    query at once (as the build's two validation threads do) both wait for all of it. (The
+    second one used to go ahead while the first waited, and saw part of the union.)"""
+    import threading
+
+    from citygraph.engine import OxigraphEngine
+
+    lines = [
+        f'<http://example.org/s{i}> <http://example.org/p> "{i}" <http://example.org/g{i % 3}> .'
+        for i in range(150_000)
+    ]
+    path = tmp_path / "big.nq"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for _ in range(3):
+        engine = OxigraphEngine()
+        engine.bulk_load(path)
+        counts: list[str | None] = []
+        barrier = threading.Barrier(2)
+
+        def count(
+            engine: OxigraphEngine = engine,
+            barrier: threading.Barrier = barrier,
+            counts: list[str | None] = counts,
+        ) -> None:
+            barrier.wait()
+            counts.append(engine.select_text("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[1][0][0])
+
+        threads = [threading.Thread(target=count) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert counts == ["150000", "150000"]
+        assert engine.graphs() == [f"http://example.org/g{i}" for i in range(3)]
