@@ -71,47 +71,44 @@ def summarize(kg: KnowledgeGraph, triples: int) -> BuildSummary:
 def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSummary:
     """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
-    The snapshot of the sources' graphs comes first (on a graph just loaded in memory, while
-    the engine merges their union in the background). On a large graph (Oxigraph in memory,
-    more than ``export.PARALLEL_THRESHOLD`` statements) the checks and the rendering then
-    overlap: a forked process runs the checks on its copy of the loaded store, two forked
-    workers render the RDF formats and this process writes the CSV tables. (Processes, not
-    threads: every row read from a query result takes Python's lock, and two threads reading
-    rows slow each other down several times.) Nothing is written before the checks have
-    passed.
+    On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
+    the checks and the rendering overlap: a forked process runs the checks on its copy of the
+    loaded store while this process takes the snapshot, two forked workers render the RDF
+    formats and this process writes the CSV tables. (Processes, not threads: every row read
+    from a query result takes Python's lock, and two threads reading rows slow each other
+    down several times.) Nothing is written before the checks have passed.
     """
     from . import export
     from .validate import check_validator
 
     check_validator(validator)
-    with staged_folder(out) as stage, export.Distribution(kg, stage) as distribution:
-        # the snapshot first: on a graph just loaded in memory it is taken while the engine
-        # merges the union in the background
-        statements = sum(len(lines) for lines in distribution.snapshot.graphs.values())
-        overlap = (
-            kg.engine.name == "oxigraph"
-            and getattr(kg.engine, "path", None) is None  # an on-disk store is not shared by fork
-            and export.can_fork()
-            and statements > export.PARALLEL_THRESHOLD
-        )
-        with _Checks(kg, validator, in_background=overlap) as checks:
-            distribution.start()
-            summary = None
-            if checks.in_background:
-                # the counts first, while the workers render (not alone at the end)
-                summary = summarize(kg, len(distribution.snapshot.triples))
-                written = distribution.write()  # meanwhile the checks run
-                report = checks.report()
-            else:
-                report = checks.report()
-                written = distribution.write() if report.conforms else []
-            if not report.conforms:  # the staging folder goes, the target stays as it was
-                raise ConformanceError(
-                    "the data does not conform; nothing was written\n"
-                    + report.text(kg, warnings=False),
-                    report,
-                )
-            summary = summary or summarize(kg, len(distribution.snapshot.triples))
+    overlap = (
+        kg.engine.name == "oxigraph"
+        and getattr(kg.engine, "path", None) is None  # an on-disk store is not shared by fork
+        and export.can_fork()
+        and kg.has_more_than(export.PARALLEL_THRESHOLD)
+    )
+    with (
+        staged_folder(out) as stage,
+        _Checks(kg, validator, in_background=overlap) as checks,
+        export.Distribution(kg, stage) as distribution,
+    ):
+        summary = None
+        if checks.in_background:
+            # the counts first, while the workers render (not alone at the end)
+            summary = summarize(kg, len(distribution.snapshot.triples))
+            written = distribution.write()  # meanwhile the checks run
+            report = checks.report()
+        else:
+            report = checks.report()
+            written = distribution.write() if report.conforms else []
+        if not report.conforms:  # the staging folder goes, the target stays as it was
+            raise ConformanceError(
+                "the data does not conform; nothing was written\n"
+                + report.text(kg, warnings=False),
+                report,
+            )
+        summary = summary or summarize(kg, len(distribution.snapshot.triples))
     summary.report = report
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary

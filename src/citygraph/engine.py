@@ -14,7 +14,6 @@ Results cross the seam as rdflib terms, so callers never see which engine answer
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,49 +186,13 @@ class OxigraphEngine:
     (a triple stated by two sources is one triple): Oxigraph's own union mode would return it twice
     and inflate every count. Queries therefore run on the default graph; ``GRAPH ?g`` still sees
     each source's claims.
-
-    After a bulk load in memory the union is merged by a background thread, so that what needs
-    only the sources' graphs (the build's snapshot) runs meanwhile: Oxigraph's memory store
-    takes one writer at a time, so the merge keeps one core busy and leaves the other free. Every
-    other use of the store waits for the merge first (``store`` included).
     """
 
     name = "oxigraph"
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self._store = ox.Store(str(path)) if path else ox.Store()
-        self._merging: tuple[threading.Thread, list[BaseException]] | None = None
-
-    @property
-    def store(self) -> ox.Store:
-        """The pyoxigraph store, once the union is complete."""
-        self._ready()
-        return self._store
-
-    def _ready(self) -> None:
-        """Wait for the union merge running in the background, if any (and raise its error)."""
-        merging = self._merging
-        if merging is not None:
-            thread, errors = merging
-            thread.join()  # every caller waits (two validation threads may ask at once)
-            if errors:
-                raise errors[0]
-            self._merging = None
-
-    def _merge_in_background(self, graphs: list[str]) -> None:
-        errors: list[BaseException] = []
-
-        def merge() -> None:
-            try:
-                for graph in graphs:
-                    self._insert_into_union(graph)
-            except BaseException as exc:  # noqa: BLE001 - raised again by _ready()
-                errors.append(exc)
-
-        thread = threading.Thread(target=merge, name="citygraph-union", daemon=True)
-        thread.start()
-        self._merging = (thread, errors)
+        self.store = ox.Store(str(path)) if path else ox.Store()
 
     def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
         fmt = fmt or format_of(path)
@@ -242,13 +205,12 @@ class OxigraphEngine:
         self._load(data, fmt, graph, name)
 
     def _load(self, source: Any, fmt: str, graph: str | None, name: str) -> None:
-        self._ready()
         try:
             if fmt in ("trig", "nquads"):
-                self._store.load(source, FORMATS[fmt])
+                self.store.load(source, FORMATS[fmt])
             else:
                 target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-                self._store.load(source, FORMATS[fmt], to_graph=target)
+                self.store.load(source, FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(
                 _located(name, str(exc)),
@@ -263,61 +225,62 @@ class OxigraphEngine:
         # every named graph: one update per graph, two at a time (Oxigraph's memory store takes
         # concurrent writers, and evaluates without holding Python's lock): 4.1 s -> 2.7 s for a
         # million statements in 24 graphs
-        graphs = list(self._store.named_graphs())
+        graphs = list(self.store.named_graphs())
         if self.path is not None:
             # on disk, one INSERT of millions of statements is one huge transaction: each graph
             # goes through the bulk loader instead (23 s -> 17 s at 1.1 M statements)
             # (a blank node read back from text would be a new one: such a graph is INSERTed)
             for graph in graphs:
-                dump = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                dump = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
                 if b"_:" in dump or not isinstance(graph, ox.NamedNode):
                     self._insert_into_union(str(graph) if isinstance(graph, ox.NamedNode) else "?g")
                     continue
                 default = ox.DefaultGraph()
-                self._store.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+                self.store.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
             return
         if len(graphs) < 2 or not all(isinstance(g, ox.NamedNode) for g in graphs):
             self._insert_into_union("?g")
             return
-        self._merge_in_background([str(g) for g in graphs])
+        names = [str(g) for g in graphs]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(self._insert_into_union, names))
 
     def _insert_into_union(self, graph: str) -> None:
-        self._store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
         """Fast load of a large trusted file (no transaction, lower memory), then the union."""
-        self._ready()
         fmt = fmt or format_of(path)
         try:
             if fmt in ("trig", "nquads"):
-                self._store.bulk_load(path=str(path), format=FORMATS[fmt])
+                self.store.bulk_load(path=str(path), format=FORMATS[fmt])
             else:
                 target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-                self._store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
+                self.store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(_located(str(path), str(exc))) from None
         self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
 
     def add(self, quads: Iterable[Quad]) -> None:
-        self._ready()
         converted = [
             ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
             for s, p, o, g in quads
         ]
-        self._store.extend(converted)
-        self._store.extend(
+        self.store.extend(converted)
+        self.store.extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in converted
         )
 
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
         """The statements of one named graph, or of every named graph (``"*"``)."""
-        self._ready()
         if graph == "*":
-            names = list(self._store.named_graphs())
+            names = list(self.store.named_graphs())
         else:
             names = [ox.NamedNode(graph) if graph else ox.DefaultGraph()]
         for name in names:
-            for q in self._store.quads_for_pattern(None, None, None, name):
+            for q in self.store.quads_for_pattern(None, None, None, name):
                 yield (
                     to_rdflib(q.subject),
                     to_rdflib(q.predicate),
@@ -326,7 +289,7 @@ class OxigraphEngine:
                 )
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         answer = self._run(sparql, bindings)
@@ -366,10 +329,9 @@ class OxigraphEngine:
         return names, [tuple(value or None for value in row) for row in reader]
 
     def _run(self, sparql: str, bindings: Mapping[str, Node] | None) -> Any:
-        self._ready()
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
-            answer = self._store.query(sparql, substitutions=subs)
+            answer = self.store.query(sparql, substitutions=subs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -385,20 +347,19 @@ class OxigraphEngine:
             named.load(self._named_nquads(), ox.RdfFormat.N_QUADS)
             return named.dump(format=ox.RdfFormat.TRIG)
         if graph == "*" or graph is None:
-            self._ready()  # the union
-            return self._store.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
-        return self._store.dump(format=FORMATS[fmt], from_graph=ox.NamedNode(graph))
+            return self.store.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
+        return self.store.dump(format=FORMATS[fmt], from_graph=ox.NamedNode(graph))
 
     def _named_nquads(self) -> bytes:
         parts = []
-        for name in sorted(self._store.named_graphs(), key=str):
-            lines = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+        for name in sorted(self.store.named_graphs(), key=str):
+            lines = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
             parts.append(lines.replace(b" .\n", f" {name} .\n".encode()))
         return b"".join(parts)
 
     def is_empty(self) -> bool:
         """No statement at all; unlike ``len``, which counts them, this reads one quad at most."""
-        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+        return next(iter(self.store.quads_for_pattern(None, None, None, None)), None) is None
 
     def __len__(self) -> int:
         """The number of statements in the named graphs (a triple stated twice counts twice)."""

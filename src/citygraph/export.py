@@ -1159,13 +1159,13 @@ def _render_shared(task: str, folder: Path) -> tuple[str, Any]:
 class Distribution:
     """The files of ``dist/``, rendered from one snapshot into ``folder`` (a staging folder).
 
-    Made in steps so that a build can check the graph while the files are being written:
-    creating it takes the snapshot; :meth:`start`, on a large graph, starts two forked workers
-    that render and write the RDF formats (they share the snapshot's pages, and send back only
-    sizes and checksums); :meth:`write` then writes the CSV tables here, waits for the workers and
-    adds the catalog and the checksums. The writers are pure functions of the snapshot: the same
-    bytes in any process, in any order. Without workers, each file is written as soon as it is
-    rendered, so that only one file's bytes are held at a time.
+    Made in two steps so that a build can check the graph while the files are being written:
+    creating it takes the snapshot and, on a large graph, starts two forked workers that render
+    and write the RDF formats (they share the snapshot's pages, and send back only sizes and
+    checksums); :meth:`write` then writes the CSV tables here, waits for the workers and adds the
+    catalog and the checksums. The writers are pure functions of the snapshot: the same bytes in
+    any process, in any order. Without workers, each file is written as soon as it is rendered,
+    so that only one file's bytes are held at a time.
     """
 
     def __init__(self, kg: KnowledgeGraph, folder: Path) -> None:
@@ -1175,17 +1175,10 @@ class Distribution:
         self._pool: Any = None
         self._pending: list[Any] = []
         self._facts: Any = None
-        self._started = False
-
-    def start(self) -> None:
-        """On a large graph, fork the render workers (once; :meth:`write` calls it too)."""
-        if self._started:
-            return
-        self._started = True
         if PARALLEL_THRESHOLD <= len(self.snapshot.triples) <= PARALLEL_LIMIT and can_fork():
-            self._start_workers()
+            self._start()
 
-    def _start_workers(self) -> None:
+    def _start(self) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -1216,7 +1209,6 @@ class Distribution:
         everything, the catalog included."""
         from .catalog import catalog_turtle
 
-        self.start()
         tables = {  # meanwhile the workers render the RDF formats
             f"{CSV_FOLDER}/{name}": put(self.folder, f"{CSV_FOLDER}/{name}", data)
             for name, data in csv_files(self.kg).items()
