@@ -515,29 +515,33 @@ def _run_group(name: str, args: argparse.Namespace, file: Path) -> list[dict]:
     return records
 
 
-def _reused(size: str, info: dict, groups: list[str]) -> dict[str, list[dict]]:
-    """Records of earlier runs on the same graph, by group, marked with their date."""
-    if not groups:
-        return {}
-    path = RESULTS / f"{size}.json"
-    if not path.exists():
-        raise SystemExit(f"--reuse: {path} does not exist; run those groups first")
-    old = json.loads(path.read_text(encoding="utf-8"))
-    if old.get("counts") != info["counts"]:
-        raise SystemExit(f"--reuse: {path} was measured on another graph; run those groups again")
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-    found: dict[str, list[dict]] = {g: [] for g in groups}
-    for r in old["records"]:
-        group = r.get("group") or ("plain" if r["stack"] == "plain" else None)
-        if group in found:
+def _reused(size: str, info: dict, entries: list[str]) -> dict[str, list[dict]]:
+    """Records of earlier runs on the same graph, by group, marked with their date. Each entry
+    is a group, taken from this size's results file, or ``group=FILE`` (another run's results
+    file, e.g. a copy kept while a long plain-stack run rewrites this size's file)."""
+    found: dict[str, list[dict]] = {}
+    for entry in entries:
+        group, _, file = entry.partition("=")
+        path = Path(file) if file else RESULTS / f"{size}.json"
+        if not path.exists():
+            raise SystemExit(f"--reuse: {path} does not exist; run those groups first")
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("counts") != info["counts"]:
+            raise SystemExit(
+                f"--reuse: {path} was measured on another graph; run those groups again"
+            )
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+        found[group] = []
+        for r in old["records"]:
+            if (r.get("group") or ("plain" if r["stack"] == "plain" else None)) != group:
+                continue
             r = dict(r)
             r.setdefault("measured", when)
             if "(measured " not in r.get("note", ""):
                 r["note"] = (r.get("note", "") + f" (measured {r['measured']})").strip()
             found[group].append(r)
-    missing = [g for g, rs in found.items() if not rs]
-    if missing:
-        raise SystemExit(f"--reuse: {path} has no records of {', '.join(missing)}")
+        if not found[group]:
+            raise SystemExit(f"--reuse: {path} has no records of {group}")
     return found
 
 
@@ -654,7 +658,8 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="comma-separated groups whose records are taken from the last results file of this "
         "size instead of being measured again (e.g. plain: the plain stack does not change when "
-        "citygraph does); each such record says when it was measured",
+        "citygraph does), or GROUP=FILE to take them from another results file; each such record "
+        "says when it was measured",
     )
     parser.add_argument("--shapes", type=Path, default=HERE.parent / "ontology" / "shapes.ttl")
     parser.add_argument("--group", help=argparse.SUPPRESS)
