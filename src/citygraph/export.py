@@ -344,13 +344,12 @@ def trig(snapshot: Snapshot, comment: str) -> bytes:
     to Oxigraph as one N-Quads text (its parser makes the quad objects, much faster than
     Python): each graph's lines joined, " ." at their ends made " <graph> ." (" .\n" ends lines
     only: N-Triples writes a line break in a literal as an escape)."""
-    # each graph in the order of the union's reading order (one sort key per line, looked up
-    # in C, rather than the reading key computed again for every line of every graph)
-    rank = {line: i for i, line in enumerate(snapshot.reading)}
+    # (each graph sorted by its own reading keys: ranks looked up in a dict of the union's
+    # reading order were faster alone but slower in a forked worker, whose copy-on-write pages
+    # they touch)
     texts = []
     for name, graph_lines in snapshot.quad_graphs().items():
-        ordered = sorted(graph_lines, key=rank.__getitem__) if name else reading_order(graph_lines)
-        text = "\n".join(ordered) + "\n"
+        text = "\n".join(reading_order(graph_lines)) + "\n"
         texts.append(text.replace(" .\n", f" <{name}> .\n") if name else text)
     quads = ox.parse("".join(texts).encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=True)
     del texts
@@ -525,7 +524,7 @@ def _unescape(text: str) -> str:
 
     def one(match: re.Match[str]) -> str:
         short, long, char = match.groups()
-        return chr(int(short or long, 16)) if char is None else _ECHAR[char]
+        return chr(int(short or long, 16)) if char is None else _ECHAR.get(char, char)
 
     return _ESCAPE.sub(one, text) if "\\" in text else text
 
