@@ -570,7 +570,9 @@ def table(size: str, info: dict, records: list[dict]) -> str:
             f"| {r['stack']} | {r['step']} | {_fmt_seconds(r['seconds'])} | {peak} | "
             f"{r.get('note', '')} |"
         )
-    lines += ["", *comparison(records)]
+    compared = comparison(records)
+    if len(compared) > 2:  # more than the header: some step was measured on both stacks
+        lines += ["", *compared]
     return "\n".join(lines) + "\n"
 
 
