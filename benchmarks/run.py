@@ -16,9 +16,14 @@ peak memory of one group does not leak into the next:
   store (median of ``--runs`` warm runs), reading the analysis facts and each analysis, and
   ``citygraph analyze summary`` as a whole process on the store.
 
-Time is wall-clock (``time.perf_counter``). Memory is the process's peak resident set size
-(``ru_maxrss``): for a whole process, read with ``os.wait4``; for a step inside a group, the peak of
-the process so far, which includes what earlier steps of the group loaded (the graph, typically).
+Time is wall-clock (``time.perf_counter``), except for the plain stack with ``--plain-clock cpu``:
+the CPU time of its single-threaded process, which a busy machine (or pausing it with SIGSTOP
+while something else is measured) does not inflate. ``--reuse GROUP[=FILE]`` takes a group's
+records from an earlier results file instead of measuring it again.
+
+Memory is the process's peak resident set size (``ru_maxrss``): for a whole process, read with
+``os.wait4``; for a step inside a group, the peak of the process so far, which includes what
+earlier steps of the group loaded (the graph, typically).
 The table goes to standard output and to ``benchmarks/results/<size>.md``; raw numbers to
 ``benchmarks/results/<size>.json``.
 """
