@@ -140,6 +140,11 @@ class Snapshot:
         (a graph of at most ``PARALLEL_LIMIT`` statements) makes it."""
         self._reading_text = b"".join(_chunks(self.reading))
 
+    @property
+    def text_shared(self) -> bool:
+        """Whether :meth:`share_reading_text` ran (the parallel path, a graph of moderate size)."""
+        return self._reading_text is not None
+
     def union_text(self) -> bytes:
         """The union as one N-Triples text, in reading order if that text was shared, else
         sorted (for what does not depend on the order)."""
@@ -231,10 +236,11 @@ def _triples(lines: Iterable[str] | bytes) -> Iterator[ox.Triple]:
 
 
 class _Reader(io.RawIOBase):
-    """Lines read as one UTF-8 file, piece by piece (no joined copy of millions of lines)."""
+    """Lines (or pieces of UTF-8 text) read as one UTF-8 file, piece by piece (no joined copy
+    of millions of lines)."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._pieces = _chunks(lines)
+    def __init__(self, lines: Iterable[str] = (), pieces: Iterable[bytes] | None = None) -> None:
+        self._pieces = iter(pieces) if pieces is not None else _chunks(lines)
         self._buffer = memoryview(b"")
 
     def readable(self) -> bool:
@@ -347,12 +353,17 @@ def trig(snapshot: Snapshot, comment: str) -> bytes:
     # (each graph sorted by its own reading keys: ranks looked up in a dict of the union's
     # reading order were faster alone but slower in a forked worker, whose copy-on-write pages
     # they touch)
-    texts = []
-    for name, graph_lines in snapshot.quad_graphs().items():
-        text = "\n".join(reading_order(graph_lines)) + "\n"
-        texts.append(text.replace(" .\n", f" <{name}> .\n") if name else text)
-    quads = ox.parse("".join(texts).encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=True)
-    del texts
+
+    def graph_texts() -> Iterator[bytes]:
+        for name, graph_lines in snapshot.quad_graphs().items():
+            text = "\n".join(reading_order(graph_lines)) + "\n"
+            yield (text.replace(" .\n", f" <{name}> .\n") if name else text).encode("utf-8")
+
+    # one text, parsed fastest, where the graph is small enough to be rendered in parallel (the
+    # shared text exists); above that, one graph's text at a time (10 M statements: 7 GB less)
+    shared = snapshot.text_shared
+    source = b"".join(graph_texts()) if shared else _Reader(pieces=graph_texts())
+    quads = ox.parse(source, format=ox.RdfFormat.N_QUADS, lenient=True)
     body = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=CANDIDATE_PREFIXES)
     return _with_header(body, comment)
 
