@@ -603,8 +603,8 @@ def _node(subject: str, pairs: list[tuple[str, str]], c: _Compactor) -> dict[str
                 _add(node, term.name, _value(kind, value, extra, c, "@id"))
         elif term.kind == "lang":
             if kind == _LANG or (kind == _TYPED and extra == _XSD + "string"):
-                node.setdefault(term.name, {}).setdefault(extra if kind == _LANG else "@none", [])
-                node[term.name][extra if kind == _LANG else "@none"].append(value)
+                language = extra if kind == _LANG else "@none"
+                node.setdefault(term.name, {}).setdefault(language, []).append(value)
             else:
                 _add(node, c.iri(p), _value(kind, value, extra, c, None))
         else:
