@@ -270,3 +270,33 @@ def test_every_catalogue_query_orders_its_rows():
     for query in catalogue().values():
         if "CONSTRUCT" not in query.text:
             assert "ORDER BY" in query.text, query.name
+
+
+def test_result_terms_are_the_terms_rdflib_builds():
+    """The converter builds strings without rdflib's constructor (engine._string_literal): the
+    terms must be equal to, hash like and carry the same value as the constructor's."""
+    import pyoxigraph as ox
+
+    from citygraph.engine import _FAST_STRINGS, _MemoConverter, to_rdflib
+
+    assert _FAST_STRINGS  # with the rdflib this project pins, the fast path is taken
+    convert = _MemoConverter()
+    terms = [
+        ox.NamedNode("https://w3id.org/citygraph/id/marseille"),
+        ox.Literal("Marseille"),
+        ox.Literal("Cités unies", language="fr"),
+        ox.Literal("1913", datatype=ox.NamedNode(str(XSD.gYear))),
+        ox.Literal("12", datatype=ox.NamedNode(str(XSD.integer))),
+        ox.BlankNode("b0"),
+        None,
+    ]
+    for term in terms:
+        fast, slow = convert(term), to_rdflib(term)
+        assert (fast, type(fast)) == (slow, type(slow))
+        assert hash(fast) == hash(slow)
+        if isinstance(slow, Literal):
+            assert (fast.value, fast.language, fast.datatype) == (
+                slow.value,
+                slow.language,
+                slow.datatype,
+            )
