@@ -300,3 +300,84 @@ def test_result_terms_are_the_terms_rdflib_builds():
                 slow.language,
                 slow.datatype,
             )
+
+
+# --- parameters written in as constants ---------------------------------------------------------
+
+
+def test_parameters_are_written_in_with_the_column_kept():
+    from citygraph.query import write_in
+
+    text = (
+        "SELECT DISTINCT ?x ?t WHERE { ?x rdfs:label ?l FILTER(CONTAINS(?l, ?t)) }\n"
+        "GROUP BY ?x ?t HAVING (COUNT(?l) >= ?t) ORDER BY ?x"
+    )
+    assert write_in(text, {"t": Literal("Cit")}) == (
+        'SELECT DISTINCT ?x ("Cit" AS ?t) WHERE { ?x rdfs:label ?l FILTER(CONTAINS(?l, "Cit")) }\n'
+        'GROUP BY ?x ("Cit") HAVING (COUNT(?l) >= ("Cit")) ORDER BY ?x'
+    )
+    # a variable whose name starts like the parameter's, a string, an IRI and a comment are kept
+    kept = 'SELECT ?tx WHERE { ?tx <http://x/?t> "?t" } # ?t'
+    assert write_in(kept, {"t": Literal("v")}) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?x WHERE { ?x ?p ?v MINUS { ?x ?p ?v } }",  # MINUS: a constant shares nothing
+        "SELECT ?x ?v WHERE { { SELECT ?x WHERE { ?x ?p ?v } } }",  # the subquery's ?v is its own
+        "SELECT ?x WHERE { ?x ?p ?o FILTER(BOUND(?v)) }",
+        "SELECT * WHERE { ?x ?p ?v }",
+        "SELECT ?x ?v WHERE { ?x ?p ?o BIND(?o AS ?v) }",
+        "SELECT ?x ?v WHERE { VALUES ?v { 1 2 } ?x ?p ?v }",
+    ],
+)
+def test_parameters_stay_bindings_where_writing_in_could_change_the_meaning(text):
+    from citygraph.query import write_in
+
+    assert write_in(text, {"v": Literal(1)}) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['x" } ; DROP ALL ; #', "a\n} DROP ALL {", 'a"""b', "back\\slash\\", 'a\nb"', "tab\t\r", ""],
+)
+def test_a_written_in_string_is_the_same_string(kg, value):
+    from citygraph.query import write_in
+
+    text = write_in("SELECT ?t WHERE { }", {"t": Literal(value)})
+    assert kg.engine.query(text).rows == [(Literal(value),)]
+
+
+def test_an_iri_that_cannot_be_written_is_refused():
+    from citygraph.query import write_in
+
+    with pytest.raises(UsageError, match="cannot hold spaces"):
+        write_in("SELECT ?x WHERE { ?x ?p ?o }", {"x": URIRef("http://x/a> } DROP ALL {")})
+
+
+def test_every_catalogue_query_gives_the_same_rows_written_in_and_bound(kg):
+    from citygraph.query import catalogue, prepared, run_sparql
+
+    written = 0
+    for query in catalogue().values():
+        for example in query.examples:
+            bindings = bind(query, example)
+            text, left = prepared(query, bindings)
+            written += not left
+            assert run_sparql(kg, text, left).rows == run_sparql(kg, query.text, bindings).rows
+    assert written >= 25  # most examples run with their values written in
+
+
+def test_the_header_can_keep_parameters_as_bindings(tmp_path):
+    from citygraph.query import parse_header, prepared
+
+    header = "# title: t\n# description: d\n# param: city slug (required) -- c\n"
+    body = "SELECT ?city WHERE { ?city ?p ?o }\n"
+    bound = parse_header(tmp_path / "q.rq", header + "# parameters: bindings\n" + body)
+    bindings = {"city": URIRef("https://w3id.org/citygraph/id/lyon")}
+    assert prepared(bound, bindings) == (bound.text, bindings)
+    written = parse_header(tmp_path / "q.rq", header + body)
+    assert prepared(written, bindings)[1] == {}
+    with pytest.raises(QueryError, match=r"^q\.rq:4: '# parameters: bound' is neither"):
+        parse_header(tmp_path / "q.rq", header + "# parameters: bound\n" + body)

@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from .engine import QueryResult
 from .errors import QueryError, UsageError
-from .query import _TOKEN, query_form
+from .query import _TOKEN, _constant, query_form
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -122,7 +122,7 @@ def inline_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     if not bindings:
         return sparql
     names = sorted(bindings)
-    row = " ".join(_term(bindings[n]) for n in names)
+    row = " ".join(_constant(bindings[n]) for n in names)
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
     tokens = [
         (m.lastgroup, m.group(), m.start())
@@ -146,12 +146,6 @@ def inline_values(sparql: str, bindings: Mapping[str, Node]) -> str:
         i += 1
     at = tokens[i][2] + 1
     return sparql[:at] + block + sparql[at:]
-
-
-def _term(term: Node) -> str:
-    if isinstance(term, (URIRef, Literal)):
-        return term.n3()
-    raise UsageError(f"a parameter cannot be a {type(term).__name__}")
 
 
 def _from_json(value: dict[str, str]) -> Node:

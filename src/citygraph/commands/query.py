@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         format_rows,
         get,
         parse_assignments,
+        prepared,
         rows_of,
         run_sparql,
         with_prefixes,
@@ -104,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
     drop: list[str] = []
     if args.name:
         query = get(args.name)
-        bindings = bind(query, values)
-        text, name, offset = query.text, query.path.name, 0
+        text, bindings = prepared(query, bind(query, values))
+        name, offset = query.path.name, 0
         drop = [p.name for p in query.params]
     else:
         if values:
