@@ -330,6 +330,7 @@ def test_parameters_are_written_in_with_the_column_kept():
         "SELECT * WHERE { ?x ?p ?v }",
         "SELECT ?x ?v WHERE { ?x ?p ?o BIND(?o AS ?v) }",
         "SELECT ?x ?v WHERE { VALUES ?v { 1 2 } ?x ?p ?v }",
+        "CONSTRUCT { ?x ?p ?v } WHERE { ?x ?p ?v }",
     ],
 )
 def test_parameters_stay_bindings_where_writing_in_could_change_the_meaning(text):

@@ -369,40 +369,40 @@ _TOKEN = re.compile(
 
 def write_in(sparql: str, bindings: Mapping[str, Node]) -> str | None:
     """The query with each bound variable written in as its constant (``<iri>``, ``"text"``,
-    ``"1997"^^xsd:gYear``, each serialised by rdflib, so a value is data and never syntax); in
-    the SELECT clause ``?v`` becomes ``(constant AS ?v)``, so that the column stays.
+    ``"1997"^^xsd:gYear``, each serialised by :func:`_constant`, so a value is data and never
+    syntax); in the SELECT clause ``?v`` becomes ``(constant AS ?v)``, so that the column stays.
 
     Oxigraph plans a query with constants much better than one with bound variables, which it
     joins at the end: at 1.1 M statements ``search-by-name`` takes 65 ms instead of 970 ms, the
     lookups of one network 1-9 ms instead of 15-55 ms. None where writing in could change the
     meaning: a subquery (its variables are its own), MINUS (a constant shares no variable),
     ``BOUND``, ``SELECT *``, or a bound variable given its value by the query (``AS ?v``,
-    ``VALUES ?v``)."""
+    ``VALUES ?v``); and for CONSTRUCT and DESCRIBE, which the catalogue gives no parameters."""
     if not bindings:
         return sparql
     tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
     words = [m.group().upper() for m in tokens if m.lastgroup == "word"]
-    if words.count("SELECT") > 1 or {"MINUS", "BOUND"} & set(words):
+    if words.count("SELECT") > 1 or {"MINUS", "BOUND", "CONSTRUCT", "DESCRIBE"} & set(words):
         return None
     constants = {name: _constant(term) for name, term in bindings.items()}
     parts: list[str] = []
     done = 0
-    projecting = depth = 0
-    after_body = naming_values = False
+    depth = 0
+    projecting = after_body = naming_values = False
     previous = ""
     for match in tokens:
         kind, text = match.lastgroup, match.group()
         if kind == "word" and text.upper() == "SELECT":
-            projecting = 1
+            projecting = True
         elif (kind == "word" and text.upper() == "WHERE") or text == "{":
-            projecting = 0
+            projecting = False
         if kind == "word" and text.upper() == "VALUES":
             naming_values = True  # the variables of a VALUES block, up to its data
         elif text == "{":
             naming_values = False
         if text == "*" and projecting:
             return None
-        if text in "{}" and kind == "other":
+        if kind == "other" and text in ("{", "}"):
             depth += 1 if text == "{" else -1
             after_body = after_body or (text == "}" and depth == 0)
         if kind == "var" and text[1:] in constants:
@@ -604,8 +604,8 @@ def run_sparql(
 
 
 def run_named(kg: Any, name: str, params: Mapping[str, Any] | None = None) -> Rows:
-    """Run the catalogue query ``name`` with its parameters bound; parameter columns (constant by
-    construction) are dropped from the rows."""
+    """Run the catalogue query ``name`` with its parameters (written in or bound: :func:`prepared`);
+    parameter columns (constant by construction) are dropped from the rows."""
     query = get(name)
     text, bindings = prepared(query, bind(query, params or {}))
     result = run_sparql(kg, text, bindings, name=query.path.name)
