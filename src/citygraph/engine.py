@@ -59,6 +59,9 @@ def format_of(path: Path) -> str:
 # --- term conversion (the only place that knows both term models) ---------------------------
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def to_rdflib(term: Any) -> Node | None:
     if term is None:
         return None
@@ -70,7 +73,7 @@ def to_rdflib(term: Any) -> Node | None:
         if term.language:
             return RLiteral(term.value, lang=term.language)
         dt = term.datatype.value
-        if dt == "http://www.w3.org/2001/XMLSchema#string":
+        if dt == _XSD_STRING:
             return RLiteral(term.value)
         return RLiteral(term.value, datatype=URIRef(dt))
     if isinstance(term, ox.DefaultGraph):
@@ -108,7 +111,6 @@ def _fast_strings_agree() -> bool:
 
 
 _FAST_STRINGS = _fast_strings_agree()
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class _MemoConverter:

@@ -380,10 +380,10 @@ def write_in(sparql: str, bindings: Mapping[str, Node]) -> str | None:
     ``VALUES ?v``); and for CONSTRUCT and DESCRIBE, which the catalogue gives no parameters."""
     if not bindings:
         return sparql
-    tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
-    words = [m.group().upper() for m in tokens if m.lastgroup == "word"]
+    words = [word for word, _ in _words(sparql)]
     if words.count("SELECT") > 1 or {"MINUS", "BOUND", "CONSTRUCT", "DESCRIBE"} & set(words):
         return None
+    tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
     constants = {name: _constant(term) for name, term in bindings.items()}
     parts: list[str] = []
     done = 0
