@@ -129,14 +129,13 @@ def sort_rows(
     index = {name: i for i, name in enumerate(variables)}
     if any(c.var not in index for c in conditions):
         return None
-    key = term_key
-    columns = [(index[c.var], _key_of(c, key)) for c in conditions]
+    columns = [(index[c.var], _key_of(c)) for c in conditions]
     if not any(c.descending for c in conditions):  # one pass, one key per row
         return sorted(
             rows,
-            key=lambda row: (*(k(row[i]) for i, k in columns), *(key(t) for t in row)),
+            key=lambda row: (*(k(row[i]) for i, k in columns), *(term_key(t) for t in row)),
         )
-    ordered = sorted(rows, key=lambda row: tuple(key(t) for t in row))
+    ordered = sorted(rows, key=lambda row: tuple(term_key(t) for t in row))
     # stable sorts, the last condition first
     pairs = zip(reversed(conditions), reversed(columns), strict=True)
     for condition, (column, condition_key) in pairs:
@@ -146,14 +145,12 @@ def sort_rows(
     return ordered
 
 
-def _key_of(
-    condition: Condition, key: Callable[[Any], tuple[Any, ...]]
-) -> Callable[[Any], tuple[Any, ...]]:
+def _key_of(condition: Condition) -> Callable[[Any], tuple[Any, ...]]:
     default = term_key(condition.default) if condition.default is not None else (0,)
     if not condition.text:
         if condition.default is None:
-            return key
-        return lambda term: default if term is None else key(term)
+            return term_key
+        return lambda term: default if term is None else term_key(term)
 
     def text_key(term: Any) -> tuple[Any, ...]:
         if term is None or isinstance(term, BNode):  # STR() of these is an error: unbound
