@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from rdflib import Literal
 
 from citygraph import graph as graph_module
-from citygraph.graph import KnowledgeGraph
+from citygraph.errors import DataError
+from citygraph.graph import KnowledgeGraph, SourceFile
 from citygraph.query import bind, catalogue, run_sparql
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +50,13 @@ def test_store_is_loaded_once_and_reopened_with_the_same_answers(small_file, tmp
     count, members = len(first), _rows(first, MEMBERS)
     # 300 memberships in XS, each stated once as org:memberOf (generate.py).
     assert len(members) == 300
+    loaded_from = first.files
     del first
-    # Reopened with no file at all: nothing is reloaded, everything is there.
+    # Reopened with no file at all: nothing is reloaded, everything is there, and the store's
+    # manifest still knows the file it came from (to name files and lines in messages).
     again = KnowledgeGraph.load(_empty(tmp_path), [], store=store)
-    assert again.files == []
+    assert again.files == loaded_from == [SourceFile(small_file, None, str(small_file), True)]
+    assert again.stale == []
     assert len(again) == count
     assert _rows(again, MEMBERS) == members
 
@@ -124,3 +129,128 @@ def test_the_union_of_an_on_disk_store_keeps_blank_nodes_and_counts(tmp_path):
                                 GRAPH <http://example.org/g> { ?b <http://example.org/q> ?x } }"""
     assert engine.select_text(join) == (["x"], [("x",)])
     assert engine.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == [("3",)]
+
+
+BLANK = (
+    "<http://example.org/a> <http://example.org/p> _:b <http://example.org/g> .\n"
+    '_:b <http://example.org/q> "x" <http://example.org/g> .\n'
+    '<http://example.org/a> <http://example.org/q> "y" <http://example.org/h> .\n'
+    '<http://example.org/a> <http://example.org/q> "y" <http://example.org/g> .\n'
+)
+JOIN = """SELECT ?x WHERE { <http://example.org/a> <http://example.org/p> ?b .
+                            GRAPH <http://example.org/g> { ?b <http://example.org/q> ?x } }"""
+
+
+def test_the_bulk_loaded_union_on_disk_keeps_blank_nodes_and_merges_repeated_triples(tmp_path):
+    """On disk a big file goes in in one pass, each statement into its graph and the union: a
+    blank node is the same node in both, and a triple stated by two sources is one triple."""
+    from citygraph.engine import OxigraphEngine
+
+    (tmp_path / "b.nq").write_text(BLANK, encoding="utf-8")
+    engine = OxigraphEngine(tmp_path / "store")
+    engine.bulk_load(tmp_path / "b.nq")
+    assert engine.select_text(JOIN) == (["x"], [("x",)])
+    assert engine.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == [("3",)]
+    assert len(engine) == 4
+    # a triple format goes into the graph it is given
+    (tmp_path / "t.ttl").write_text('<http://example.org/c> <http://example.org/p> "z" .\n')
+    engine.bulk_load(tmp_path / "t.ttl", graph="http://example.org/t")
+    named = "SELECT ?o WHERE { GRAPH <http://example.org/t> { ?s ?p ?o } }"
+    assert engine.select_text(named)[1] == [("z",)]
+    assert ("z",) in engine.select_text("SELECT ?o WHERE { ?s ?p ?o }")[1]
+
+
+def test_a_failed_load_leaves_no_store_behind(tmp_path, monkeypatch):
+    """Broken Turtle in the second file: the error names file, line and column; nothing is left
+    at the store's path (nor a staging folder), so the next run loads again, rather than
+    reopening a half-loaded store as if it were complete."""
+    data = _empty(tmp_path)
+    (data / "a.ttl").write_text('<http://example.org/a> <http://example.org/p> "1" .\n')
+    (data / "b.ttl").write_text('<http://example.org/b> <http://example.org/p> "2" "3" .\n')
+    store = tmp_path / "store"
+    with pytest.raises(DataError) as caught:
+        KnowledgeGraph.load(data, [], store=store)
+    assert str(caught.value).startswith("no-data/b.ttl:1:")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]
+    # and an interrupted load (Ctrl-C) leaves nothing either
+    (data / "b.ttl").write_text('<http://example.org/b> <http://example.org/p> "2" .\n')
+
+    def interrupted(self, files):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(KnowledgeGraph, "add_files", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            KnowledgeGraph.load(data, [], store=store)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]
+    kg = KnowledgeGraph.load(data, [], store=store)
+    assert len(kg) == 2
+    assert (store / "citygraph-store.json").is_file()
+
+
+def test_a_folder_citygraph_did_not_load_is_refused(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "000001.log").write_text("")
+    with pytest.raises(DataError) as caught:
+        KnowledgeGraph.load(_empty(tmp_path), [], store=store)
+    assert str(caught.value) == (
+        f"{store}: not a store that citygraph loaded completely (it has no "
+        "citygraph-store.json: an earlier version or another program made it)\n"
+        f"  hint: delete {store} and run the command again to load the data into it, "
+        "or give --store a new path"
+    )
+
+
+def test_a_reopened_store_says_which_files_it_does_not_hold(tmp_path):
+    import os
+
+    data = _empty(tmp_path)
+    (data / "a.ttl").write_text('<http://example.org/a> <http://example.org/p> "1" .\n')
+    extra = tmp_path / "x.nt"
+    extra.write_text('<http://example.org/x> <http://example.org/p> "1" .\n')
+    store = tmp_path / "store"
+    KnowledgeGraph.load(data, [extra], store=store).close()
+    # touched, not changed (a checkout, a copy): the same content, nothing to say
+    os.utime(extra, ns=(1, 1))
+    os.utime(data / "a.ttl", ns=(1, 1))
+    kg = KnowledgeGraph.load(data, [extra], store=store)
+    assert kg.stale == []
+    kg.close()  # one process opens a store once at a time (RocksDB's lock)
+    other = tmp_path / "y.nt"
+    other.write_text('<http://example.org/y> <http://example.org/p> "1" .\n')
+    extra.write_text('<http://example.org/x> <http://example.org/p> "2" .\n')
+    (data / "a.ttl").write_text('<http://example.org/a> <http://example.org/p> "2" .\n')
+    kg = KnowledgeGraph.load(data, [extra, other], store=store)
+    assert kg.stale == [
+        ("no-data/a.ttl", "changed"),
+        (str(extra), "changed"),
+        (str(other), "missing"),
+    ]
+    assert _rows(kg, "SELECT ?o WHERE { ?s ?p ?o }") == {(Literal("1"),)}  # as it was loaded
+    kg.close()
+    # without --data, a store is opened with the data it holds: only extra files are compared
+    kg = KnowledgeGraph.load(None, [extra], store=store)
+    assert kg.stale == [(str(extra), "changed")]
+
+
+def test_the_command_warns_when_the_store_lacks_a_file_asked_for(tmp_path, capsys):
+    from citygraph.cli import main
+
+    data = _empty(tmp_path)
+    extra = tmp_path / "x.nt"
+    extra.write_text('<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "1" .\n')
+    store = tmp_path / "store"
+    argv = ["query", "--sparql", "SELECT ?l WHERE { ?s ?p ?l }", "-f", "csv", "--data", str(data)]
+    assert main([*argv, "--with", str(extra), "--store", str(store)]) == 0
+    assert capsys.readouterr() == ("l\r\n1\r\n", "")
+    extra.write_text('<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "2" .\n')
+    other = tmp_path / "y.nt"
+    other.write_text("")
+    assert main([*argv, "--with", str(extra), "--with", str(other), "--store", str(store)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "l\r\n1\r\n"  # the store as it was loaded
+    assert err == (
+        f"warning: the store {store} is used as it was loaded: 1 file(s) changed since it was "
+        f"loaded ({extra}); 1 file(s) are not in it ({other}). Delete {store} to load them.\n"
+    )

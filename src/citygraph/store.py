@@ -1,0 +1,164 @@
+"""The on-disk store (``--store PATH``): loaded completely or not at all, and its manifest.
+
+A store is loaded in a staging folder beside ``PATH`` and renamed to ``PATH`` only once every
+file is in it, with a manifest (``citygraph-store.json``, inside the store) that lists the files
+it was loaded from. A load that fails or is stopped leaves nothing at ``PATH``; a store is
+reopened as it is, and the manifest tells which of the files asked for have changed since.
+Oxigraph (and ``oxigraph serve --location PATH``) ignores the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import DataError
+
+if TYPE_CHECKING:
+    from .graph import SourceFile
+
+MANIFEST = "citygraph-store.json"
+
+
+def read_manifest(store: Path) -> dict[str, Any] | None:
+    """The manifest of a store citygraph loaded; None where there is no store yet."""
+    manifest = store / MANIFEST
+    if manifest.is_file():
+        try:
+            return json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            raise DataError(
+                f"{manifest}: unreadable manifest ({exc})",
+                hint=f"delete {store} and run the command again to load the data into it",
+            ) from None
+    if store.exists() and (not store.is_dir() or any(store.iterdir())):
+        raise DataError(
+            f"{store}: not a store that citygraph loaded completely (it has no {MANIFEST}: an "
+            "earlier version or another program made it)",
+            hint=f"delete {store} and run the command again to load the data into it, "
+            "or give --store a new path",
+        )
+    return None
+
+
+def _stamp(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    return {"bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _changed(entry: dict[str, Any], path: Path) -> bool:
+    """A file's content differs from when it was loaded (its hash is read only when its size
+    is the same and its time is not: a checkout or a copy touches files without changing them)."""
+    stamp = _stamp(path)
+    if entry.get("bytes") != stamp["bytes"]:
+        return True
+    return entry.get("modified_ns") != stamp["modified_ns"] and entry.get("sha256") != _sha256(path)
+
+
+def write_manifest(store: Path, files: list[SourceFile]) -> None:
+    manifest = {
+        "made_by": f"citygraph {__version__}",
+        "loaded": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "files": [
+            {
+                "path": str(f.path.resolve()),
+                "label": f.label,
+                "graph": f.graph,
+                "extra": f.extra,
+                **_stamp(f.path),
+                "sha256": _sha256(f.path),
+            }
+            for f in files
+        ],
+    }
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (store / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def files_of(manifest: dict[str, Any]) -> list[SourceFile]:
+    """The files a store was loaded from that are still there (to name file and line)."""
+    from .graph import SourceFile
+
+    return [
+        SourceFile(Path(f["path"]), f["graph"], f["label"], f["extra"])
+        for f in manifest.get("files", [])
+        if Path(f["path"]).is_file()
+    ]
+
+
+def differences(
+    manifest: dict[str, Any], asked: list[SourceFile], *, compare_data: bool
+) -> list[tuple[str, str]]:
+    """The files asked for that the store does not hold as they are now: (label, "changed")
+    for a file changed since the store was loaded, (label, "missing") for one not in it. Files
+    of the data folder count only when ``compare_data`` (``--data`` given): by default a store
+    is opened with whatever data it holds."""
+    loaded = {f["path"]: f for f in manifest.get("files", [])}
+    found = []
+    for source in asked:
+        if not (source.extra or compare_data):
+            continue
+        entry = loaded.get(str(source.path.resolve()))
+        if entry is None:
+            found.append((source.label, "missing"))
+        elif _changed(entry, source.path):
+            found.append((source.label, "changed"))
+    return found
+
+
+def warning(store: Path, stale: list[tuple[str, str]]) -> str:
+    """One line for the person at the terminal: which files the reopened store lacks."""
+
+    def some(labels: list[str]) -> str:
+        shown = ", ".join(labels[:3])
+        more = len(labels) - 3
+        return f"{shown} and {more} more" if more > 0 else shown
+
+    changed = [label for label, what in stale if what == "changed"]
+    missing = [label for label, what in stale if what == "missing"]
+    parts = []
+    if changed:
+        parts.append(f"{len(changed)} file(s) changed since it was loaded ({some(changed)})")
+    if missing:
+        parts.append(f"{len(missing)} file(s) are not in it ({some(missing)})")
+    return (
+        f"warning: the store {store} is used as it was loaded: "
+        + "; ".join(parts)
+        + f". Delete {store} to load them."
+    )
+
+
+@contextmanager
+def staged_store(store: Path) -> Iterator[Path]:
+    """A staging folder beside ``store``, renamed to ``store`` if the block succeeds and
+    deleted if it fails (or is interrupted)."""
+    parent = store.parent if str(store.parent) else Path(".")
+    if not parent.is_dir():
+        raise DataError(
+            f"{store}: its folder {parent} does not exist", hint="create it, or pick another path"
+        )
+    staging = Path(tempfile.mkdtemp(prefix=f".{store.name}.loading-", dir=parent))
+    try:
+        yield staging
+        os.replace(staging, store)  # a folder onto a missing or empty one
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
