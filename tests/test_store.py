@@ -254,3 +254,16 @@ def test_the_command_warns_when_the_store_lacks_a_file_asked_for(tmp_path, capsy
         f"warning: the store {store} is used as it was loaded: 1 file(s) changed since it was "
         f"loaded ({extra}); 1 file(s) are not in it ({other}). Delete {store} to load them.\n"
     )
+
+
+def test_a_loaded_store_is_read_while_another_program_holds_it(small_file, tmp_path):
+    """A loaded store is opened read-only (commands never write to it): it takes no lock, so a
+    query runs while `oxigraph serve --location PATH` or another command holds the store."""
+    import pyoxigraph as ox
+
+    store = tmp_path / "store"
+    KnowledgeGraph.load(_empty(tmp_path), [small_file], store=store).close()
+    holder = ox.Store(str(store))  # holds RocksDB's lock, as a server would
+    kg = KnowledgeGraph.load(_empty(tmp_path), [], store=store)
+    assert len(_rows(kg, MEMBERS)) == 300
+    del holder

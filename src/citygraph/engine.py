@@ -231,9 +231,17 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
-        self.store = ox.Store(str(path)) if path else ox.Store()
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        """In memory, or on disk at ``path``; ``read_only``: a loaded store opened for reading
+        only, which takes no lock, so that several processes (and ``oxigraph serve``) can
+        read it at once."""
+        self.path, self.read_only = path, read_only
+        if path is None:
+            self.store = ox.Store()
+        elif read_only:
+            self.store = ox.Store.read_only(str(path))
+        else:
+            self.store = ox.Store(str(path))
 
     def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
         fmt = fmt or format_of(path)
@@ -324,7 +332,7 @@ class OxigraphEngine:
     def close(self) -> None:
         """Write everything to disk and let go of the store (so that it can be moved)."""
         try:
-            if self.path is not None:
+            if self.path is not None and not self.read_only:
                 self.store.flush()
         finally:
             del self.store
@@ -561,10 +569,12 @@ class RdflibEngine:
         return sum(1 for _ in self.dataset.quads((None, None, None, None)))
 
 
-def make_engine(name: str = "oxigraph", store: Path | None = None) -> Engine:
+def make_engine(
+    name: str = "oxigraph", store: Path | None = None, *, read_only: bool = False
+) -> Engine:
     """The engine by name: ``oxigraph`` (default; on disk when ``store`` is given) or ``rdflib``."""
     if name == "oxigraph":
-        return OxigraphEngine(store)
+        return OxigraphEngine(store, read_only=read_only)
     if name == "rdflib":
         if store is not None:
             raise DataError("a persistent --store needs the oxigraph engine")

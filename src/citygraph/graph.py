@@ -166,14 +166,15 @@ class KnowledgeGraph:
     ) -> KnowledgeGraph:
         """The on-disk store at ``store``: reopened as it is if citygraph loaded it completely,
         else loaded from ``files`` beside it and put in place only once complete, so that a
-        failed or stopped load never leaves a half-loaded store to be reused."""
+        failed or stopped load never leaves a half-loaded store to be reused. Once loaded, a
+        store is only read (commands never write to it): it is opened read-only."""
         from . import store as stores
 
         if engine != "oxigraph":
             make_engine(engine, store)  # raises: an on-disk store is Oxigraph's
         manifest = stores.read_manifest(store)
         if manifest is not None:
-            kg = cls(make_engine(engine, store))
+            kg = cls(make_engine(engine, store, read_only=True))
             kg.files = stores.files_of(manifest)
             kg.stale = stores.differences(manifest, files, compare_data=compare_data)
             return kg
@@ -187,7 +188,7 @@ class KnowledgeGraph:
                 stores.write_manifest(staging, kg.files)
             finally:
                 kg.close()  # the store's lock goes with it, even when the load failed
-        return cls(make_engine(engine, store), files=kg.files)
+        return cls(make_engine(engine, store, read_only=True), files=kg.files)
 
     def close(self) -> None:
         """Let go of the engine (an on-disk store is closed, and can be opened again)."""

@@ -158,7 +158,12 @@ def staged_store(store: Path) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(prefix=f".{store.name}.loading-", dir=parent))
     try:
         yield staging
-        os.replace(staging, store)  # a folder onto a missing or empty one
+        try:
+            os.replace(staging, store)  # a folder onto a missing or empty one
+        except OSError:
+            if not (store / MANIFEST).is_file():
+                raise
+            shutil.rmtree(staging)  # another process loaded it meanwhile: that one is used
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
