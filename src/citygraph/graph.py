@@ -149,8 +149,9 @@ class KnowledgeGraph:
     ) -> KnowledgeGraph:
         """Load the curated data (``data``, default: the shipped data) plus extra files.
 
-        ``store`` keeps the graph on disk (Oxigraph); a store that already holds quads is used as it
-        is, without reloading, so a large graph is loaded once and queried many times.
+        ``store`` keeps the graph on disk (Oxigraph): loaded once (completely or not at all), then
+        reopened as it is, without reloading, so a large graph is loaded once and queried many
+        times; ``stale`` then names the files asked for that changed since (see :mod:`.store`).
         """
         files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
         files += [extra_file(Path(p)) for p in extra]
