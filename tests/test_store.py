@@ -267,3 +267,22 @@ def test_a_loaded_store_is_read_while_another_program_holds_it(small_file, tmp_p
     kg = KnowledgeGraph.load(_empty(tmp_path), [], store=store)
     assert len(_rows(kg, MEMBERS)) == 300
     del holder
+
+
+def test_a_full_disk_during_the_load_is_a_clear_error_and_leaves_nothing(
+    small_file, tmp_path, monkeypatch
+):
+    from citygraph.engine import OxigraphEngine
+
+    def full(self):
+        raise OSError("IO error: No space left on device")
+
+    monkeypatch.setattr(OxigraphEngine, "optimize", full)
+    store = tmp_path / "store"
+    with pytest.raises(DataError) as caught:
+        KnowledgeGraph.load(_empty(tmp_path), [small_file], store=store)
+    assert str(caught.value) == (
+        f"{store}: loading the store failed (IO error: No space left on device); nothing was "
+        "kept\n  hint: check the free disk space and the permissions, then run again"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]

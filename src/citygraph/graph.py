@@ -187,6 +187,11 @@ class KnowledgeGraph:
                 if optimize is not None:
                     optimize()
                 stores.write_manifest(staging, kg.files)
+            except OSError as exc:  # RocksDB's or the file system's: a full disk, a permission
+                raise DataError(
+                    f"{store}: loading the store failed ({exc}); nothing was kept",
+                    hint="check the free disk space and the permissions, then run again",
+                ) from None
             finally:
                 kg.close()  # the store's lock goes with it, even when the load failed
         return cls(make_engine(engine, store, read_only=True), files=kg.files)
