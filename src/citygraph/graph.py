@@ -255,7 +255,12 @@ class KnowledgeGraph:
         return validate(self, **options)
 
     def __len__(self) -> int:
+        """The number of statements: counted by the engine, which reads them all."""
         return len(self.engine)
+
+    def __bool__(self) -> bool:
+        """A graph is a graph, even an empty one (and ``if kg`` must not count 10 M statements)."""
+        return True
 
     def has_more_than(self, n: int) -> bool:
         """More than ``n`` statements? Reads n + 1 of them at most (``len`` counts them all)."""
@@ -271,9 +276,13 @@ class KnowledgeGraph:
         return [f for f in self.files if f.graph == graph or f.graph is None]
 
     def locate(self, iri: str, graph: str | None = None) -> str | None:
-        """``file:line`` of the first place an IRI is written (in the given graph's files)."""
+        """``file:line`` of the first place an IRI is written (in the given graph's files).
+        Files over ``BIG_FILE_BYTES`` (generated dumps, streamed when loaded) are not searched:
+        reading millions of lines for each finding would take hours."""
         candidates = self.sources_of_graph(graph) if graph else self.files
         for source in candidates:
+            if _is_big(source):
+                continue
             lines = self._lines(source.path)
             forms = _written_forms(iri, lines)
             for number, line in enumerate(lines, 1):

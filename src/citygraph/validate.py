@@ -81,7 +81,7 @@ class ValidationReport:
             by_entity.items(),
             key=lambda kv: (min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0]),
         ):
-            where = kg.locate(focus, findings[0].graph) if kg else None
+            where = kg.locate(focus, findings[0].graph) if kg is not None else None
             lines.append(f"{_short(focus)}" + (f"  ({where})" if where else ""))
             for f in findings:
                 detail = f" [{_short(f.path)}]" if f.path else ""
