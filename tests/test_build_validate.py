@@ -339,3 +339,92 @@ def test_the_report_names_the_line_without_counting_the_graph(data_copy, capsys,
     code, out, _ = run(capsys, "validate", "--data", str(data_copy), "--no-warnings")
     assert code == 1
     assert "id:marseille\n  Violation" in out
+
+
+def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
+    """The first line naming ``iri``, found the slow way (the reference for the index)."""
+    import re
+
+    forms = [f"<{iri}>"]
+    for line in lines:
+        match = re.match(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", line, re.I)
+        if match and iri.startswith(match.group(2)):
+            local = iri[len(match.group(2)) :]
+            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
+                forms.append(f"{match.group(1)}:{local}")
+    for number, line in enumerate(lines, 1):
+        for form in forms:
+            if form.startswith("<"):
+                if form in line:
+                    return number
+            elif re.search(rf"(?<![A-Za-z0-9_:/-]){re.escape(form)}(?![A-Za-z0-9_-])", line):
+                return number
+    return None
+
+
+TRICKY = """@prefix id: <https://w3id.org/citygraph/id/> .
+@prefix x.y: <http://example.org/> .
+PREFIX e: <http://example.org/e/>
+id:zeta a <http://example.org/C> .
+<https://w3id.org/citygraph/id/alpha> a <http://example.org/C> .
+x.id:beta a e:gamma.
+id:delta.epsilon a id:eta-theta ; e:x "id:iota" , "<https://w3id.org/citygraph/id/kappa>" .
+ab-id:lambda id:mu:nu x.y:pi .
+<<https://w3id.org/citygraph/id/rho>> (id:sigma) e:gamma .
+@prefix late: <http://example.org/late/> .
+late:tau id:mu .
+"""
+
+
+def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path):
+    """Each file is read once into an index of the names it writes; for every IRI it must give
+    the line that searching the file line by line gives: prefixed names next to ".", "-", ":"
+    or "/", names in strings, nested IRIs, prefixes declared after their use."""
+    from citygraph.engine import make_engine
+    from citygraph.graph import KnowledgeGraph, SourceFile
+
+    path = tmp_path / "tricky.ttl"
+    path.write_text(TRICKY, encoding="utf-8")
+    kg = KnowledgeGraph(make_engine(), files=[SourceFile(path, None, "tricky.ttl")])
+    names = "zeta alpha beta gamma delta delta.epsilon eta eta-theta iota kappa lambda mu nu pi"
+    iris = [f"https://w3id.org/citygraph/id/{n}" for n in (*names.split(), "rho", "sigma")]
+    iris += [f"http://example.org/{n}" for n in ("C", "pi", "e/gamma", "e/x", "late/tau")]
+    lines = TRICKY.splitlines()
+    expected = {iri: _locate_line_by_line(iri, lines) for iri in iris}
+    assert {iri: kg.locate(iri) for iri in iris} == {
+        iri: f"tricky.ttl:{n}" if n else None for iri, n in expected.items()
+    }
+    assert expected["https://w3id.org/citygraph/id/beta"] == 6  # x.id:beta holds id:beta
+    assert expected["https://w3id.org/citygraph/id/delta"] == 7  # id:delta.epsilon
+    assert expected["https://w3id.org/citygraph/id/lambda"] is None  # ab-id:lambda does not
+    assert expected["http://example.org/late/tau"] == 11
+    # and on a generated graph: every subject of the file
+    import re
+
+    generated = tmp_path / "generated.ttl"
+    _generate("XS", generated)
+    lines = generated.read_text(encoding="utf-8").splitlines()
+    kg = KnowledgeGraph(make_engine(), files=[SourceFile(generated, None, "g.ttl")])
+    subjects = sorted({m for line in lines for m in re.findall(r"^(\S+:\S+|<[^>]+>) ", line)})
+    prefixes = dict(re.findall(r"^@prefix (\S*): <([^>]*)>", "\n".join(lines), re.M))
+    sample = subjects[:: max(1, len(subjects) // 150)]
+    for written in sample:
+        iri = (
+            written[1:-1]
+            if written.startswith("<")
+            else (prefixes[written.split(":", 1)[0]] + written.split(":", 1)[1])
+        )
+        n = _locate_line_by_line(iri, lines)
+        assert n is not None and kg.locate(iri) == f"g.ttl:{n}", iri
+
+
+def _generate(size: str, path: Path) -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("cg_gen_v", root / "benchmarks" / "generate.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    gen.generate(size, 1, path, violations=False)

@@ -8,7 +8,7 @@ every file is so that a finding about an entity can name the file and line where
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,7 @@ class KnowledgeGraph:
     engine: Engine
     files: list[SourceFile] = field(default_factory=list)
     stale: list[tuple[str, str]] = field(default_factory=list)  # a reopened store's old files
-    _texts: dict[Path, list[str]] = field(default_factory=dict, repr=False)
+    _places: dict[Path, _Places] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -276,47 +276,72 @@ class KnowledgeGraph:
         return [f for f in self.files if f.graph == graph or f.graph is None]
 
     def locate(self, iri: str, graph: str | None = None) -> str | None:
-        """``file:line`` of the first place an IRI is written (in the given graph's files).
-        Files over ``BIG_FILE_BYTES`` (generated dumps, streamed when loaded) are not searched:
-        reading millions of lines for each finding would take hours."""
+        """``file:line`` of the first place an IRI is written (in the given graph's files), as
+        ``<IRI>`` or as a prefixed name of a prefix the file declares. Each file is read once
+        into an index of the names it writes (a report places thousands of entities). Files
+        over ``BIG_FILE_BYTES`` (generated dumps, streamed when loaded) are not read."""
         candidates = self.sources_of_graph(graph) if graph else self.files
         for source in candidates:
             if _is_big(source):
                 continue
-            lines = self._lines(source.path)
-            forms = _written_forms(iri, lines)
-            for number, line in enumerate(lines, 1):
-                if any(_mentions(line, form) for form in forms):
-                    return f"{source.label}:{number}"
+            if source.path not in self._places:
+                text = source.path.read_text(encoding="utf-8", errors="replace")
+                self._places[source.path] = _Places(text.splitlines())
+            number = self._places[source.path].first_line(iri)
+            if number is not None:
+                return f"{source.label}:{number}"
         return None
 
     def files_of_graph(self, graph: str) -> list[str]:
         return [f.label for f in self.files if f.graph == graph]
 
-    def _lines(self, path: Path) -> list[str]:
-        if path not in self._texts:
-            self._texts[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        return self._texts[path]
-
 
 _PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", re.IGNORECASE)
+_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_IRI_WRITTEN = re.compile(r"<[^<>]*>")
+# a prefixed name: not right after a name character, ":" or "/" (a prefix may follow a ".")
+_NAME_WRITTEN = re.compile(r"(?<![A-Za-z0-9_:/-])([A-Za-z0-9_.-]*):([A-Za-z0-9_][A-Za-z0-9_.-]*)")
 
 
-def _written_forms(iri: str, lines: list[str]) -> list[str]:
-    forms = [f"<{iri}>"]
-    for line in lines:
-        match = _PREFIX.match(line)
-        if match and iri.startswith(match.group(2)):
-            local = iri[len(match.group(2)) :]
-            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
-                forms.append(f"{match.group(1)}:{local}")
-    return forms
+class _Places:
+    """Where a file writes each name: the first line of every ``<IRI>`` and of every prefixed
+    name, read in one pass. A prefixed name is also found where a "." follows it or precedes
+    it (``id:a.`` ends a statement; ``x.id:a`` holds ``id:a``)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.prefixes: list[tuple[str, str]] = []
+        self.first: dict[str, int] = {}
+        first = self.first
+        for number, line in enumerate(lines, 1):
+            declared = _PREFIX.match(line)
+            if declared:
+                self.prefixes.append((declared.group(1), declared.group(2)))
+            for written in _IRI_WRITTEN.findall(line):
+                first.setdefault(written, number)
+            if ":" not in line:
+                continue
+            for match in _NAME_WRITTEN.finditer(line):
+                for name in _names_in(match.group(1), match.group(2)):
+                    first.setdefault(name, number)
+
+    def first_line(self, iri: str) -> int | None:
+        forms = [f"<{iri}>"]
+        for prefix, namespace in self.prefixes:
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and local and _LOCAL.fullmatch(local):
+                forms.append(f"{prefix}:{local}")
+        found = [self.first[form] for form in forms if form in self.first]
+        return min(found) if found else None
 
 
-def _mentions(line: str, form: str) -> bool:
-    if form.startswith("<"):
-        return form in line
-    return re.search(rf"(?<![A-Za-z0-9_:/-]){re.escape(form)}(?![A-Za-z0-9_-])", line) is not None
+def _names_in(prefix: str, local: str) -> Iterator[str]:
+    """The prefixed names a written token holds: its prefix from the start or after any ".",
+    its local part to the end or up to any "." (a "." may end a name: ``id:a.`` is ``id:a``)."""
+    starts = [0] + [i + 1 for i, c in enumerate(prefix) if c == "."]
+    ends = [i for i, c in enumerate(local) if c == "." and i > 0] + [len(local)]
+    for start in starts:
+        for end in ends:
+            yield f"{prefix[start:]}:{local[:end]}"
 
 
 def source_slug(graph: str) -> str:
