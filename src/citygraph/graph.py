@@ -135,7 +135,7 @@ class KnowledgeGraph:
     engine: Engine
     files: list[SourceFile] = field(default_factory=list)
     stale: list[tuple[str, str]] = field(default_factory=list)  # a reopened store's old files
-    _places: dict[Path, _Places] = field(default_factory=dict, repr=False)
+    _places: dict[Path, _Places | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -282,12 +282,10 @@ class KnowledgeGraph:
         over ``BIG_FILE_BYTES`` (generated dumps, streamed when loaded) are not read."""
         candidates = self.sources_of_graph(graph) if graph else self.files
         for source in candidates:
-            if _is_big(source):
-                continue
             if source.path not in self._places:
-                text = source.path.read_text(encoding="utf-8", errors="replace")
-                self._places[source.path] = _Places(text.splitlines())
-            number = self._places[source.path].first_line(iri)
+                self._places[source.path] = None if _is_big(source) else _Places.of(source.path)
+            places = self._places[source.path]
+            number = places.first_line(iri) if places is not None else None
             if number is not None:
                 return f"{source.label}:{number}"
         return None
@@ -323,6 +321,10 @@ class _Places:
             for match in _NAME_WRITTEN.finditer(line):
                 for name in _names_in(match.group(1), match.group(2)):
                     first.setdefault(name, number)
+
+    @classmethod
+    def of(cls, path: Path) -> _Places:
+        return cls(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
     def first_line(self, iri: str) -> int | None:
         forms = [f"<{iri}>"]
