@@ -286,3 +286,21 @@ def test_a_full_disk_during_the_load_is_a_clear_error_and_leaves_nothing(
         "kept\n  hint: check the free disk space and the permissions, then run again"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]
+
+
+def test_at_a_terminal_the_first_load_of_a_store_is_announced(tmp_path, capsys, monkeypatch):
+    """Loading millions of statements takes minutes: at a terminal the command says so, once;
+    scripts (standard error not a terminal) see nothing."""
+    import sys
+
+    from citygraph.cli import main
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    store = tmp_path / "store"
+    argv = ["query", "--sparql", "ASK { ?s ?p ?o }", "--data", str(_empty(tmp_path))]
+    assert main([*argv, "--store", str(store)]) == 0
+    assert capsys.readouterr().err == (
+        f"loading the data into the store {store} (once: later commands reopen it)\n"
+    )
+    assert main([*argv, "--store", str(store)]) == 0
+    assert capsys.readouterr().err == ""

@@ -63,6 +63,16 @@ def add_validator_option(parser: argparse.ArgumentParser) -> None:
 def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
     from ..graph import KnowledgeGraph
 
+    if args.store is not None and sys.stderr.isatty():
+        from ..errors import DataError
+        from ..store import read_manifest
+
+        try:
+            fresh = read_manifest(args.store) is None
+        except DataError:
+            fresh = False  # the load below says what is wrong with the folder
+        if fresh:  # minutes for millions of statements: say what is going on
+            say(f"loading the data into the store {args.store} (once: later commands reopen it)")
     kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=args.store)
     if kg.stale:
         from ..store import warning
