@@ -105,3 +105,52 @@ def test_centrality_puts_marseille_first(facts):
     # Marseille has 15 of the 34 memberships: highest PageRank and betweenness
     assert top.rows[0][0] == "marseille" and top.rows[0][3] == 15
     assert top.meta["betweenness_method"] == "exact"
+
+
+def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path):
+    """The summary reads the membership view's nodes, kinds and components from the incidence
+    matrix rather than from the networkx view: the same numbers, on the shipped data, at every
+    date of it, and on a generated graph."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    import networkx as nx
+
+    from citygraph.analysis.sparse import Incidence
+    from citygraph.graph import KnowledgeGraph
+
+    def from_networkx(f):
+        graph = membership_graph(f)
+        kinds: dict[str, int] = {}
+        for _node, kind in graph.nodes(data="kind"):
+            kinds[kind] = kinds.get(kind, 0) + 1
+        sizes = sorted(len(c) for c in nx.connected_components(graph.to_undirected()))
+        return sorted(graph.nodes), kinds, sizes[::-1]
+
+    def from_matrix(f):
+        incidence = Incidence.from_facts(f)
+        kinds: dict[str, int] = {}
+        for node in incidence.nodes():
+            kind = f.entities[node].kind if node in f.entities else "unknown"
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return incidence.nodes(), kinds, incidence.component_sizes()
+
+    for as_of in (None, "1951", "1990", "2004", "2016"):
+        dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
+        assert from_matrix(dated) == from_networkx(dated), as_of
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("cg_gen_s", root / "benchmarks" / "generate.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    gen.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    nodes, kinds, sizes = from_matrix(generated)
+    assert (nodes, kinds, sizes) == from_networkx(generated)
+    assert len(nodes) > 100 and sum(sizes) == len(nodes)
+    values = dict(measures.summary(generated).rows)
+    assert values["connected components"] == len(sizes)
+    assert values["largest component (nodes)"] == sizes[0]

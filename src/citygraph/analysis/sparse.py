@@ -123,6 +123,29 @@ class Incidence:
         keep = block.col > i
         return i[keep], block.col[keep].astype(np.int64), block.data[keep]
 
+    def nodes(self) -> list[str]:
+        """The membership view's nodes: every actor and organization, once (a network that is
+        a member of another network is both)."""
+        return sorted(set(self.actors) | set(self.orgs))
+
+    def component_sizes(self) -> list[int]:
+        """The sizes of the membership view's connected components, largest first: the same
+        as networkx's ``connected_components`` of that view, from the matrix (no graph built)."""
+        from scipy.sparse.csgraph import connected_components
+
+        nodes = self.nodes()
+        if not nodes:
+            return []
+        index = {n: i for i, n in enumerate(nodes)}
+        coo = self.matrix.tocoo()
+        to_node = np.array([index[a] for a in self.actors], dtype=np.int64)
+        from_org = np.array([index[o] for o in self.orgs], dtype=np.int64)
+        rows, cols = to_node[coo.row], from_org[coo.col]
+        data = np.ones(len(rows), dtype=np.int8)
+        adjacency = sp.csr_matrix((data, (rows, cols)), shape=(len(nodes), len(nodes)))
+        _, labels = connected_components(adjacency, directed=False)
+        return sorted(np.bincount(labels).tolist(), reverse=True)
+
     def count_pairs(self, among: str = "actors", min_shared: int = 1) -> int:
         if min_shared <= 1:
             # Every stored entry of the (symmetric) product is a pair sharing at least one, or
