@@ -107,14 +107,10 @@ def test_centrality_puts_marseille_first(facts):
     assert top.meta["betweenness_method"] == "exact"
 
 
-def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path):
+def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path, generator):
     """The summary reads the membership view's nodes, kinds and components from the incidence
     matrix rather than from the networkx view: the same numbers, on the shipped data, at every
     date of it, and on a generated graph."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
     import networkx as nx
 
     from citygraph.analysis.sparse import Incidence
@@ -139,13 +135,7 @@ def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path
     for as_of in (None, "1951", "1990", "2004", "2016"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
         assert from_matrix(dated) == from_networkx(dated), as_of
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("cg_gen_s", root / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = gen
-    spec.loader.exec_module(gen)
-    gen.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
     (tmp_path / "no-data").mkdir()
     generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
     nodes, kinds, sizes = from_matrix(generated)

@@ -376,7 +376,7 @@ late:tau id:mu .
 """
 
 
-def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path):
+def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path, generator):
     """Each file is read once into an index of the names it writes; for every IRI it must give
     the line that searching the file line by line gives: prefixed names next to ".", "-", ":"
     or "/", names in strings, nested IRIs, prefixes declared after their use."""
@@ -402,7 +402,7 @@ def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path):
     import re
 
     generated = tmp_path / "generated.ttl"
-    _generate("XS", generated)
+    generator.generate("XS", 1, generated, violations=False)
     lines = generated.read_text(encoding="utf-8").splitlines()
     kg = KnowledgeGraph(make_engine(), files=[SourceFile(generated, None, "g.ttl")])
     subjects = sorted({m for line in lines for m in re.findall(r"^(\S+:\S+|<[^>]+>) ", line)})
@@ -416,15 +416,3 @@ def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path):
         )
         n = _locate_line_by_line(iri, lines)
         assert n is not None and kg.locate(iri) == f"g.ttl:{n}", iri
-
-
-def _generate(size: str, path: Path) -> None:
-    import importlib.util
-
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("cg_gen_v", root / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = gen
-    spec.loader.exec_module(gen)
-    gen.generate(size, 1, path, violations=False)

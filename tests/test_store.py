@@ -6,8 +6,6 @@ statements as the ordinary one.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,19 +16,13 @@ from citygraph.errors import DataError
 from citygraph.graph import KnowledgeGraph, SourceFile
 from citygraph.query import bind, catalogue, run_sparql
 
-ROOT = Path(__file__).resolve().parents[1]
 MEMBERS = "SELECT ?m ?o WHERE { ?m <http://www.w3.org/ns/org#memberOf> ?o }"
 
 
 @pytest.fixture(scope="module")
-def small_file(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("cg_gen", ROOT / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = gen  # dataclasses look their module up
-    spec.loader.exec_module(gen)
+def small_file(tmp_path_factory, generator) -> Path:
     path = tmp_path_factory.mktemp("gen") / "xs.nq"
-    gen.generate("XS", 1, path, violations=False)
+    generator.generate("XS", 1, path, violations=False)
     return path
 
 
