@@ -235,6 +235,38 @@ def test_sampled_betweenness_is_deterministic():
     assert method == "sampled: k=50 pivots, seed=42" and first == again
 
 
+def test_betweenness_by_hand():
+    """On the path a - b - c - d, b lies on the shortest paths of (a, c), (a, d) and their
+    reverses: 4 ordered pairs of the 3 x 2 that exclude b, so 4 / 6; the ends lie on none."""
+    graph = nx.path_graph(["a", "b", "c", "d"])
+    values, method = measures.betweenness(graph)
+    assert method == "exact"
+    assert values == pytest.approx({"a": 0.0, "b": 4 / 6, "c": 4 / 6, "d": 0.0}, abs=1e-15)
+    # a star's centre is on every path between two leaves: 1.0 from any two pivots, whether the
+    # centre is one of them or not (networkx 3.5 fixed the rescaling: it used to give 1.25)
+    star = nx.star_graph(4)
+    for seed in (1, 3):  # pivots 1 and 0 (the centre), then 1 and 4
+        values, method = measures.betweenness(star, exact_limit=2, k=2, seed=seed)
+        assert method == f"sampled: k=2 pivots, seed={seed}"
+        assert values == pytest.approx({0: 1.0, 1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}), seed
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_sparse_betweenness_is_networkx_betweenness(seed):
+    """Same numbers as networkx's Brandes (the reference), exact and sampled with networkx's own
+    pivots, on graphs with several components, isolated nodes and a self-loop."""
+    graph = nx.gnm_random_graph(10 + 7 * seed, 3 * seed + 5, seed=seed)
+    graph.add_edge(0, 0)
+    exact, method = measures.betweenness(graph)
+    assert method == "exact"
+    assert exact == pytest.approx(nx.betweenness_centrality(graph), abs=1e-12)
+    k = 2 + seed % 5
+    sampled, method = measures.betweenness(graph, exact_limit=1, k=k, seed=seed)
+    assert method == f"sampled: k={k} pivots, seed={seed}"
+    reference = nx.betweenness_centrality(graph, k=k, normalized=True, seed=seed)
+    assert sampled == pytest.approx(reference, abs=1e-12)
+
+
 def test_components_kcores_communities(facts):
     parts = measures.components(facts)
     assert [row[1] for row in parts.rows] == [6, 3, 2]

@@ -144,3 +144,30 @@ def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path
     values = dict(measures.summary(generated).rows)
     assert values["connected components"] == len(sizes)
     assert values["largest component (nodes)"] == sizes[0]
+
+
+def test_betweenness_is_networkx_betweenness_on_the_data(facts, tmp_path, generator):
+    """The sparse betweenness gives networkx's numbers on the shipped data's membership view
+    (exact) and on a generated graph (exact, and sampled with networkx's own pivots)."""
+    import networkx as nx
+
+    from citygraph.graph import KnowledgeGraph
+
+    def view(f):
+        return membership_graph(f).to_undirected()
+
+    shipped = view(facts)
+    values, method = measures.betweenness(shipped)
+    assert method == "exact"
+    assert values == pytest.approx(nx.betweenness_centrality(shipped), abs=1e-12)
+    assert max(values, key=values.get) == "marseille"
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = view(read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"])))
+    assert generated.number_of_nodes() > 100
+    exact, _ = measures.betweenness(generated)
+    assert exact == pytest.approx(nx.betweenness_centrality(generated), abs=1e-12)
+    sampled, method = measures.betweenness(generated, exact_limit=10, k=20)
+    assert method == "sampled: k=20 pivots, seed=42"
+    reference = nx.betweenness_centrality(generated, k=20, normalized=True, seed=42)
+    assert sampled == pytest.approx(reference, abs=1e-12)
