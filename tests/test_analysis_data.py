@@ -171,3 +171,28 @@ def test_betweenness_is_networkx_betweenness_on_the_data(facts, tmp_path, genera
     assert method == "sampled: k=20 pivots, seed=42"
     reference = nx.betweenness_centrality(generated, k=20, normalized=True, seed=42)
     assert sampled == pytest.approx(reference, abs=1e-12)
+
+
+def test_components_are_networkx_components(facts, tmp_path, generator):
+    """`analyze components` reads the parts from the sparse matrix: networkx's parts of the
+    membership view, node for node and label for label, on the shipped data at several dates
+    and on a generated graph."""
+    import networkx as nx
+
+    from citygraph.graph import KnowledgeGraph
+
+    def reference(f):
+        view = membership_graph(f).to_undirected()
+        parts = sorted(
+            (sorted(c) for c in nx.connected_components(view)), key=lambda c: (-len(c), c[0])
+        )
+        return [[i + 1, len(c), [view.nodes[n]["label"] for n in c]] for i, c in enumerate(parts)]
+
+    for as_of in (None, "1951", "1990", "2004"):
+        dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
+        assert measures.components(dated).rows == reference(dated), as_of
+    generator.generate("XS", 2, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    rows = measures.components(generated).rows
+    assert rows == reference(generated) and sum(r[1] for r in rows) > 100

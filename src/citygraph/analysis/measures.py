@@ -267,11 +267,13 @@ def _kind_matches(kind: str, wanted: str) -> bool:
 def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
-    undirected = _undirected(membership_graph(facts))
-    parts = sorted(
-        (sorted(c) for c in nx.connected_components(undirected)), key=lambda c: (-len(c), c[0])
-    )
-    rows = [[i + 1, len(c), [undirected.nodes[n]["label"] for n in c]] for i, c in enumerate(parts)]
+    parts = Incidence.from_facts(facts).components()  # networkx's, from the sparse matrix
+
+    def label(node: str) -> str:
+        entity = facts.entities.get(node)
+        return entity.label if entity else node  # as the membership view labels its nodes
+
+    rows = [[i + 1, len(c), [label(n) for n in c]] for i, c in enumerate(parts)]
     result = Result("components", ["component", "size", "nodes"], rows)
     return _empty_note(facts, _date_note(facts, result), full)
 

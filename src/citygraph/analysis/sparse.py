@@ -128,9 +128,10 @@ class Incidence:
         a member of another network is both)."""
         return sorted(set(self.actors) | set(self.orgs))
 
-    def component_sizes(self) -> list[int]:
-        """The sizes of the membership view's connected components, largest first: the same
-        as networkx's ``connected_components`` of that view, from the matrix (no graph built)."""
+    def components(self) -> list[list[str]]:
+        """The membership view's connected components, each as its sorted nodes, the largest
+        first (ties: by first node): networkx's ``connected_components`` of that view, from the
+        matrix (scipy; no graph built)."""
         from scipy.sparse.csgraph import connected_components
 
         nodes = self.nodes()
@@ -144,7 +145,14 @@ class Incidence:
         data = np.ones(len(rows), dtype=np.int8)
         adjacency = sp.csr_matrix((data, (rows, cols)), shape=(len(nodes), len(nodes)))
         _, labels = connected_components(adjacency, directed=False)
-        return sorted(np.bincount(labels).tolist(), reverse=True)
+        order = np.argsort(labels, kind="stable")  # nodes are sorted: each part stays sorted
+        bounds = np.cumsum(np.bincount(labels))[:-1]
+        parts = [[nodes[i] for i in part] for part in np.split(order, bounds)]
+        return sorted(parts, key=lambda part: (-len(part), part[0]))
+
+    def component_sizes(self) -> list[int]:
+        """The sizes of :meth:`components`, largest first."""
+        return [len(part) for part in self.components()]
 
     def count_pairs(self, among: str = "actors", min_shared: int = 1) -> int:
         if min_shared <= 1:
