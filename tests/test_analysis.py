@@ -267,6 +267,25 @@ def test_sparse_betweenness_is_networkx_betweenness(seed):
     assert sampled == pytest.approx(reference, abs=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_core_numbers_are_networkx_core_numbers(seed):
+    """The layer-by-layer peeling on the sparse matrix gives networkx's core numbers, on random
+    graphs with isolated nodes and on a long path (the most layers for its size)."""
+    import scipy.sparse as sp
+
+    from citygraph.analysis.sparse import core_numbers
+
+    graph = (
+        nx.gnm_random_graph(5 + 9 * seed, 4 * seed * seed, seed=seed)
+        if seed
+        else nx.path_graph(300)
+    )
+    matrix = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=list(graph), dtype=int))
+    matrix.sort_indices()
+    found = dict(zip(graph, core_numbers(matrix).tolist(), strict=True))
+    assert found == nx.core_number(graph)
+
+
 def test_components_kcores_communities(facts):
     parts = measures.components(facts)
     assert [row[1] for row in parts.rows] == [6, 3, 2]

@@ -196,3 +196,26 @@ def test_components_are_networkx_components(facts, tmp_path, generator):
     generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
     rows = measures.components(generated).rows
     assert rows == reference(generated) and sum(r[1] for r in rows) > 100
+
+
+def test_kcores_are_networkx_core_numbers(facts, tmp_path, generator):
+    """`analyze kcores` peels the sparse matrix: networkx's ``core_number`` of the membership
+    view, row for row, on the shipped data at several dates and on a generated graph."""
+    import networkx as nx
+
+    from citygraph.graph import KnowledgeGraph
+
+    def reference(f):
+        view = membership_graph(f).to_undirected()
+        cores = nx.core_number(view)
+        rows = [[n, view.nodes[n]["label"], view.nodes[n]["kind"], c] for n, c in cores.items()]
+        return sorted(rows, key=lambda r: (-r[3], r[0]))
+
+    for as_of in (None, "1951", "1990", "2004"):
+        dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
+        assert measures.kcores(dated).rows == reference(dated), as_of
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    rows = measures.kcores(generated).rows
+    assert rows == reference(generated) and rows[0][3] > 2

@@ -28,7 +28,7 @@ from ..errors import UsageError
 from .dates import PartialDate
 from .facts import ROLE_PHRASES, Facts
 from .result import Result
-from .sparse import Incidence
+from .sparse import Incidence, core_numbers
 from .sparse import betweenness as sparse_betweenness
 from .views import lineage_graph, membership_graph
 
@@ -264,16 +264,17 @@ def _kind_matches(kind: str, wanted: str) -> bool:
 # --- components, cores, communities ---------------------------------------------------------
 
 
+def _label_kind(facts: Facts, node: str) -> tuple[str, str]:
+    """A node's label and kind, as the membership view gives them."""
+    entity = facts.entities.get(node)
+    return (entity.label, entity.kind) if entity else (node, "unknown")
+
+
 def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
     parts = Incidence.from_facts(facts).components()  # networkx's, from the sparse matrix
-
-    def label(node: str) -> str:
-        entity = facts.entities.get(node)
-        return entity.label if entity else node  # as the membership view labels its nodes
-
-    rows = [[i + 1, len(c), [label(n) for n in c]] for i, c in enumerate(parts)]
+    rows = [[i + 1, len(c), [_label_kind(facts, n)[0] for n in c]] for i, c in enumerate(parts)]
     result = Result("components", ["component", "size", "nodes"], rows)
     return _empty_note(facts, _date_note(facts, result), full)
 
@@ -281,13 +282,10 @@ def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
 def kcores(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
-    undirected = _undirected(membership_graph(facts))
-    cores = nx.core_number(undirected) if len(undirected) else {}
+    nodes, adjacency = Incidence.from_facts(facts).adjacency()
+    cores = core_numbers(adjacency).tolist()  # networkx's core_number, on the sparse matrix
     rows = sorted(
-        (
-            [n, undirected.nodes[n]["label"], undirected.nodes[n]["kind"], c]
-            for n, c in cores.items()
-        ),
+        ([n, *_label_kind(facts, n), c] for n, c in zip(nodes, cores, strict=True)),
         key=lambda r: (-r[3], r[0]),
     )
     result = Result(

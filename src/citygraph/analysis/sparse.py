@@ -150,6 +150,24 @@ class Incidence:
         parts = [[nodes[i] for i in part] for part in np.split(order, bounds)]
         return sorted(parts, key=lambda part: (-len(part), part[0]))
 
+    def adjacency(self) -> tuple[list[str], sp.csr_matrix]:
+        """The membership view as an undirected graph: its nodes (:meth:`nodes`) and their
+        symmetric 0/1 adjacency matrix, without self-loops."""
+        nodes = self.nodes()
+        index = {n: i for i, n in enumerate(nodes)}
+        coo = self.matrix.tocoo()
+        to_node = np.array([index[a] for a in self.actors], dtype=np.int64)
+        from_org = np.array([index[o] for o in self.orgs], dtype=np.int64)
+        rows, cols = to_node[coo.row], from_org[coo.col]
+        keep = rows != cols
+        rows, cols = rows[keep], cols[keep]
+        both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
+        ones = np.ones(len(both[0]), dtype=np.int32)
+        adjacency = sp.csr_matrix((ones, both), shape=(len(nodes), len(nodes)))
+        adjacency.data[:] = 1  # a member of an organization that is also its member: one edge
+        adjacency.sort_indices()
+        return nodes, adjacency
+
     def component_sizes(self) -> list[int]:
         """The sizes of :meth:`components`, largest first."""
         return [len(part) for part in self.components()]
@@ -343,3 +361,33 @@ def betweenness(
         scale[picked] = 1.0 / ((k - 1) * (pairs - 1)) if k > 1 else np.nan
         scaled = sums * scale
     return dict(zip(nodes, scaled.tolist(), strict=True))
+
+
+def core_numbers(adjacency: sp.csr_matrix) -> np.ndarray:
+    """Each node's core number (the largest k such that it belongs to the k-core) of the
+    undirected graph of a symmetric 0/1 ``adjacency`` without self-loops: networkx's
+    ``core_number``, by the same peeling (Batagelj and Zaversnik), a whole layer at a time
+    with numpy. Peeling a layer only touches the edges of the nodes it removes."""
+    n = adjacency.shape[0]
+    indptr, indices = adjacency.indptr, adjacency.indices
+    degree = np.diff(indptr).astype(np.int64)
+    core = np.zeros(n, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    left, k = n, 0
+    while left:
+        k = max(k, int(degree[alive].min()))
+        peel = np.flatnonzero(alive & (degree <= k))
+        while peel.size:
+            core[peel] = k
+            alive[peel] = False
+            left -= peel.size
+            starts, lengths = indptr[peel], indptr[peel + 1] - indptr[peel]
+            if not lengths.sum():
+                break
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            neighbours = indices[offsets + np.arange(lengths.sum())]
+            neighbours = neighbours[alive[neighbours]]
+            touched, lost = np.unique(neighbours, return_counts=True)
+            degree[touched] -= lost
+            peel = touched[degree[touched] <= k]
+    return core
