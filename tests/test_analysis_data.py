@@ -219,3 +219,41 @@ def test_kcores_are_networkx_core_numbers(facts, tmp_path, generator):
     generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
     rows = measures.kcores(generated).rows
     assert rows == reference(generated) and rows[0][3] > 2
+
+
+def test_centrality_is_networkx_centrality(facts, tmp_path, generator):
+    """`analyze centrality` computes on the sparse matrix what networkx computes on the
+    membership view: degrees, betweenness (exact, and sampled with networkx's pivots) and
+    PageRank, on the shipped data at several dates and on a generated graph."""
+    import networkx as nx
+
+    from citygraph.graph import KnowledgeGraph
+
+    def check(f, exact_limit):
+        view = membership_graph(f)
+        undirected = view.to_undirected()
+        if len(view) > exact_limit:
+            between = nx.betweenness_centrality(undirected, k=min(100, len(view)), seed=42)
+        else:
+            between = nx.betweenness_centrality(undirected)
+        rank = nx.pagerank(undirected, alpha=0.85)
+        result = measures.centrality(f, exact_limit=exact_limit)
+        assert len(result.rows) == len(view)
+        for node, label, kind, memberships, members, _w, b, r in result.rows:
+            data = view.nodes[node]
+            assert (label, kind) == (data["label"], data["kind"])
+            assert (memberships, members) == (view.out_degree(node), view.in_degree(node))
+            assert b == pytest.approx(between[node], abs=1e-6)
+            assert r == pytest.approx(rank[node], abs=1e-6)
+        assert f"{len(view)} nodes, {undirected.number_of_edges()} edges" in result.notes[0]
+        return result
+
+    for as_of in (None, "1990", "2004"):
+        dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
+        assert check(dated, 5_000).meta["betweenness_method"] == "exact"
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    assert check(generated, 5_000).meta["betweenness_method"] == "exact"
+    sampled = check(generated, 50)
+    assert sampled.meta["betweenness_method"] == "sampled: k=100 pivots, seed=42"

@@ -150,17 +150,19 @@ class Incidence:
         parts = [[nodes[i] for i in part] for part in np.split(order, bounds)]
         return sorted(parts, key=lambda part: (-len(part), part[0]))
 
-    def adjacency(self) -> tuple[list[str], sp.csr_matrix]:
+    def adjacency(self, *, self_loops: bool = False) -> tuple[list[str], sp.csr_matrix]:
         """The membership view as an undirected graph: its nodes (:meth:`nodes`) and their
-        symmetric 0/1 adjacency matrix, without self-loops."""
+        symmetric 0/1 adjacency matrix; an organization stated as its own member is a self-loop,
+        left out unless ``self_loops``."""
         nodes = self.nodes()
         index = {n: i for i, n in enumerate(nodes)}
         coo = self.matrix.tocoo()
         to_node = np.array([index[a] for a in self.actors], dtype=np.int64)
         from_org = np.array([index[o] for o in self.orgs], dtype=np.int64)
         rows, cols = to_node[coo.row], from_org[coo.col]
-        keep = rows != cols
-        rows, cols = rows[keep], cols[keep]
+        if not self_loops:
+            keep = rows != cols
+            rows, cols = rows[keep], cols[keep]
         both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
         ones = np.ones(len(both[0]), dtype=np.int32)
         adjacency = sp.csr_matrix((ones, both), shape=(len(nodes), len(nodes)))
@@ -332,35 +334,49 @@ def dependency_sums(adjacency: sp.csr_matrix, sources: list[int], *, batch: int 
     return total
 
 
-def betweenness(
-    nodes: list[str], edges: list[tuple[str, str]], *, sources: list[str] | None = None
-) -> dict[str, float]:
-    """Normalised betweenness of an undirected, unweighted graph, endpoints excluded: from every
-    node, or estimated from the ``sources`` (pivots), rescaled as networkx (3.5 and later) does
-    with ``betweenness_centrality(G, k=len(sources), normalized=True)`` for those pivots."""
-    n = len(nodes)
-    if n == 0:
-        return {}
-    index = {node: i for i, node in enumerate(nodes)}
-    rows = np.array([index[u] for u, _ in edges], dtype=np.int64)
-    cols = np.array([index[v] for _, v in edges], dtype=np.int64)
-    both_rows, both_cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
-    ones = np.ones(len(both_rows), dtype=np.float64)
-    adjacency = sp.csr_matrix((ones, (both_rows, both_cols)), shape=(n, n))
-    adjacency.data[:] = 1.0  # an edge stated twice (or both ways) is one edge
-    picked = list(range(n)) if sources is None else [index[s] for s in sources]
-    sums = dependency_sums(adjacency, picked)
+def betweenness(adjacency: sp.csr_matrix, sources: list[int] | None = None) -> np.ndarray:
+    """Normalised betweenness of an undirected, unweighted graph (its symmetric adjacency),
+    endpoints excluded: from every node, or estimated from the ``sources`` (pivots, as node
+    indices), rescaled as networkx (3.5 and later) rescales
+    ``betweenness_centrality(G, k=len(sources), normalized=True)`` for those pivots."""
+    n = adjacency.shape[0]
+    binary = adjacency.copy()
+    binary.data[:] = 1.0
+    picked = list(range(n)) if sources is None else list(sources)
+    sums = dependency_sums(binary, picked)
     pairs = n - 1  # endpoints excluded: v is never the target either
     if pairs < 2:
-        return dict.fromkeys(nodes, 0.0)
-    if sources is None or len(picked) == n:
-        scaled = sums / (pairs * (pairs - 1))
-    else:
-        k = len(picked)
-        scale = np.full(n, 1.0 / (k * (pairs - 1)))
-        scale[picked] = 1.0 / ((k - 1) * (pairs - 1)) if k > 1 else np.nan
-        scaled = sums * scale
-    return dict(zip(nodes, scaled.tolist(), strict=True))
+        return np.zeros(n)
+    if len(picked) == n:
+        return sums / (pairs * (pairs - 1))
+    k = len(picked)
+    scale = np.full(n, 1.0 / (k * (pairs - 1)))
+    scale[picked] = 1.0 / ((k - 1) * (pairs - 1)) if k > 1 else np.nan
+    return sums * scale
+
+
+def pagerank(
+    adjacency: sp.csr_matrix, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
+) -> np.ndarray:
+    """PageRank of a graph given by its (weighted) adjacency: networkx's ``pagerank`` with its
+    defaults (uniform start, teleport and dangling weights; the same power iteration and
+    stopping rule), without a networkx graph to convert first."""
+    n = adjacency.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    a = sp.csr_array(adjacency, dtype=float)
+    out = np.asarray(a.sum(axis=1)).ravel()
+    out[out != 0] = 1.0 / out[out != 0]
+    a = sp.dia_array((out.T, 0), shape=a.shape).tocsr() @ a
+    x = np.repeat(1.0 / n, n)
+    p = np.repeat(1.0 / n, n)
+    dangling = np.where(out == 0)[0]
+    for _ in range(max_iter):
+        last = x
+        x = alpha * (x @ a + sum(x[dangling]) * p) + (1 - alpha) * p
+        if np.absolute(x - last).sum() < n * tol:
+            return x
+    raise ValueError(f"PageRank did not converge in {max_iter} iterations")
 
 
 def core_numbers(adjacency: sp.csr_matrix) -> np.ndarray:
