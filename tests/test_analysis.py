@@ -17,6 +17,7 @@ import random
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from networkx.algorithms import bipartite
 
@@ -414,6 +415,37 @@ def test_sparse_co_membership_matches_networkx(monkeypatch, block):
         assert weighted[actor] == reference.degree(actor, weight="weight")
     one = incidence.co_members("c1")
     assert {p.b: p.shared for p in one} == {b: d["weight"] for b, d in reference["c1"].items()}
+
+
+@pytest.mark.parametrize("shape", ["one big organization", "many small ones"])
+def test_pairs_sharing_an_organization_counted_two_ways(shape):
+    """The count of pairs sharing at least one organization comes from each row's reach: from
+    the product's entries, or from bitsets of the columns where the product would cost more (an
+    organization holding most actors). Both give networkx's projection, on both sides."""
+    rng = random.Random(11)
+    if shape == "one big organization":
+        pairs = {(f"c{i}", "o-big") for i in range(0, 400, 2)}
+        pairs |= {(f"c{rng.randrange(400)}", f"o{rng.randrange(40)}") for _ in range(300)}
+    else:
+        pairs = {(f"c{rng.randrange(400)}", f"o{rng.randrange(200)}") for _ in range(500)}
+    pairs |= {("o1", "o2"), ("o2", "o1"), ("o3", "o3")}  # networks members of networks, a loop
+    incidence = Incidence.from_pairs(sorted(pairs))
+    for among, names in (("actors", incidence.actors), ("organizations", incidence.orgs)):
+        rows, transposed, _, _ = incidence._side(among)
+        product = (rows @ transposed).tocsr()
+        assert incidence.reach(among).tolist() == np.diff(product.indptr).tolist()
+        side = 0 if among == "actors" else 1
+        bip = nx.Graph()
+        bip.add_nodes_from((("a", a) for a, _ in pairs))
+        bip.add_nodes_from((("o", o) for _, o in pairs))
+        bip.add_edges_from((("a", a), ("o", o)) for a, o in pairs)
+        nodes = [("a", n) if side == 0 else ("o", n) for n in names]
+        reference = bipartite.projected_graph(bip, nodes)
+        assert incidence.count_pairs(among) == reference.number_of_edges(), among
+    rows, transposed, _, _ = incidence._side("actors")
+    product_work = int(np.sum(np.diff(transposed.indptr) ** 2))
+    bitset_work = rows.nnz * (rows.shape[0] // 64 + 1)
+    assert (bitset_work < product_work) == (shape == "one big organization")
 
 
 def test_engines_agree(facts):

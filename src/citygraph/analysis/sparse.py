@@ -178,14 +178,50 @@ class Incidence:
         if min_shared <= 1:
             # Every stored entry of the (symmetric) product is a pair sharing at least one, or
             # a row with itself: no need to look at the entries one by one.
-            rows, _, _, _ = self._side(among)
+            rows, transposed, _, _ = self._side(among)
+            busy = int(np.count_nonzero(np.diff(rows.indptr)))
+            product_work = int(np.sum(np.diff(transposed.indptr).astype(np.int64) ** 2))
+            bitset_work = rows.nnz * (rows.shape[0] // 64 + 1)
+            if bitset_work < product_work:
+                return (int(self.reach(among).sum()) - busy) // 2
             stored = sum(block.nnz for block in self._product_blocks(among))
-            return (stored - int(np.count_nonzero(np.diff(rows.indptr)))) // 2
+            return (stored - busy) // 2
         total = 0
         for start, block in self._blocks(among):
             _, _, shared = self._upper(start, block)
             total += int(np.count_nonzero(shared >= min_shared))
         return total
+
+    def reach(self, among: str = "actors") -> np.ndarray:
+        """For each row, how many rows (itself included) share at least one column with it:
+        the stored entries of its row of the product, counted without the product. Each column
+        is a bitset of its rows; a row's reach is the population count of the union of its
+        columns' bitsets. Work: memberships x rows / 64 word operations, against the product's
+        sum of squared column sizes, which one organization holding most cities makes
+        quadratic (60,000 members: 3.6 billion entries)."""
+        rows, transposed, _, _ = self._side(among)
+        n = rows.shape[0]
+        words = n // 64 + 1
+        bits = np.zeros((transposed.shape[0], words), dtype=np.uint64)
+        members = transposed.indices.astype(np.int64)
+        column = np.repeat(np.arange(transposed.shape[0]), np.diff(transposed.indptr))
+        np.bitwise_or.at(
+            bits.ravel(),
+            column * words + (members >> 6),
+            np.left_shift(np.uint64(1), (members & 63).astype(np.uint64)),
+        )
+        reach = np.zeros(n, dtype=np.int64)
+        seen: dict[bytes, int] = {}
+        for i in range(n):
+            columns = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
+            if not len(columns):
+                continue
+            key = columns.tobytes()
+            if key not in seen:  # rows with the same columns reach the same rows
+                union = np.bitwise_or.reduce(bits[columns], axis=0)
+                seen[key] = int(np.bitwise_count(union).sum())
+            reach[i] = seen[key]
+        return reach
 
     def degree(self, among: str = "actors") -> np.ndarray:
         """Number of distinct co-members of each row (needs the products, block by block)."""
