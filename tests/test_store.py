@@ -296,3 +296,70 @@ def test_at_a_terminal_the_first_load_of_a_store_is_announced(tmp_path, capsys, 
     )
     assert main([*argv, "--store", str(store)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_analysis_facts_are_kept_beside_the_store_for_the_next_command(
+    small_file, tmp_path, capsys, monkeypatch
+):
+    """The first `analyze` on a store reads the facts with SPARQL and keeps them in the store's
+    folder; the next one loads them back, reads nothing, and prints the same table."""
+    from citygraph.analysis import facts as facts_module
+    from citygraph.cli import main
+
+    store = tmp_path / "store"
+    args = ["--data", str(_empty(tmp_path)), "--with", str(small_file), "--store", str(store)]
+    assert main(["analyze", "summary", "--format", "csv", *args]) == 0
+    first = capsys.readouterr().out
+    assert (store / "citygraph-facts.pickle").is_file()
+    assert "memberships,300" in first
+
+    def no_reading(kg):
+        raise AssertionError("the facts were read again")
+
+    monkeypatch.setattr(facts_module, "read_facts", no_reading)
+    assert main(["analyze", "summary", "--format", "csv", *args]) == 0
+    assert capsys.readouterr().out == first
+    assert main(["analyze", "centrality", "--top", "3", "--format", "csv", *args]) == 0
+    assert capsys.readouterr().out.count("\n") == 4
+    # without a store, the graph is read as before (the patched reader is called)
+    assert main(["analyze", "summary", "--data", str(_empty(tmp_path)), "--with", str(small_file)])
+    assert "the facts were read again" in capsys.readouterr().err
+
+
+def test_what_is_kept_beside_a_store_is_derived_again_when_it_cannot_be_trusted(
+    tmp_path, monkeypatch
+):
+    """A file made from another manifest, for another shape, or damaged is derived again (and
+    replaced); a folder that cannot be written to only costs the next command the same work."""
+    from citygraph import store as store_module
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / store_module.MANIFEST).write_text('{"files": []}', encoding="utf-8")
+    calls = []
+
+    def compute(value):
+        def run():
+            calls.append(value)
+            return value
+
+        return run
+
+    assert store_module.derived(folder, "x", "shape 1", compute("a")) == "a"
+    assert store_module.derived(folder, "x", "shape 1", compute("b")) == "a"  # kept
+    assert store_module.derived(folder, "x", "shape 2", compute("c")) == "c"  # another shape
+    (folder / store_module.MANIFEST).write_text('{"files": [1]}', encoding="utf-8")
+    assert store_module.derived(folder, "x", "shape 2", compute("d")) == "d"  # another load
+    (folder / "citygraph-x.pickle").write_bytes(b"\x80\x05not a pickle")
+    assert store_module.derived(folder, "x", "shape 2", compute("e")) == "e"  # damaged
+    assert store_module.derived(folder, "x", "shape 2", compute("f")) == "e"  # and replaced
+    assert calls == ["a", "c", "d", "e"]
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    (folder / "citygraph-x.pickle").unlink()
+    monkeypatch.setattr(store_module.tempfile, "mkstemp", refused)
+    assert store_module.derived(folder, "x", "shape 2", compute("g")) == "g"
+    assert not (folder / "citygraph-x.pickle").exists()

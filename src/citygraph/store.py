@@ -13,11 +13,11 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .errors import DataError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .graph import SourceFile
 
 MANIFEST = "citygraph-store.json"
+T = TypeVar("T")
 
 
 def read_manifest(store: Path) -> dict[str, Any] | None:
@@ -167,3 +168,51 @@ def staged_store(store: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def derived(store: Path, name: str, schema: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` derives from a loaded store, kept in the store's folder
+    (``citygraph-NAME.pickle``) for the next command: a store's content never changes once it
+    is loaded, so what was derived from it stays true. The file is used only if it was made
+    from the same manifest, by the same citygraph version, for the same ``schema`` (a text that
+    names the shape of the value); anything else (missing, older, unreadable) is derived
+    again, and a folder that cannot be written to is only not written to.
+
+    The file is Python's pickle: it is trusted as the store itself is (only whoever can write
+    the store's folder can write it).
+    """
+    import gc
+    import hashlib
+    import pickle
+
+    try:
+        manifest = hashlib.sha256((store / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return compute()
+    key = f"citygraph {__version__}; {schema}; manifest {manifest}"
+    path = store / f"citygraph-{name}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            if pickle.load(handle) == key:
+                gc.disable()  # millions of small objects: the collector would run for nothing
+                try:
+                    return pickle.load(handle)
+                finally:
+                    gc.enable()
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged or foreign file: derive the value again
+        pass
+    value = compute()
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=store)
+        with os.fdopen(descriptor, "wb") as handle:
+            pickle.dump(key, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(temporary, 0o644)  # readable as the store's other files are
+        os.replace(temporary, path)
+    except OSError:  # a read-only folder, a full disk: the next command derives it again
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    return value

@@ -1,7 +1,7 @@
 """Network analytics: the knowledge graph as networkx graphs, and measures on them.
 
-Read the graph once with :func:`read_facts` (SPARQL through ``kg.sparql()``, the only reader),
-then build views (:mod:`.views`), compute measures (:mod:`.measures`) or co-membership at scale
+Read the graph once with :func:`read_facts` (SPARQL through ``kg.sparql()``, the only reader;
+:func:`facts_of` keeps what it read beside an on-disk store for the next command), then build views (:mod:`.views`), compute measures (:mod:`.measures`) or co-membership at scale
 (:mod:`.sparse`). Dates: :mod:`.dates`.
 
 >>> from citygraph.analysis import read_facts, measures
@@ -12,6 +12,6 @@ then build views (:mod:`.views`), compute measures (:mod:`.measures`) or co-memb
 from __future__ import annotations
 
 from .dates import PartialDate, parse_as_of
-from .facts import Facts, read_facts
+from .facts import Facts, facts_of, read_facts
 
-__all__ = ["Facts", "PartialDate", "parse_as_of", "read_facts"]
+__all__ = ["Facts", "PartialDate", "facts_of", "parse_as_of", "read_facts"]

@@ -27,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..namespaces import GRAPH, ID
@@ -386,6 +387,26 @@ def _membership_rows(kg: KnowledgeGraph) -> Iterator[tuple[str, list[tuple[str |
     if any(blank == "true" for _, blank in graphs):
         for graph, *row in _rows(kg, q_memberships("?g")):
             yield graph or "", [tuple(row)]
+
+
+def facts_of(kg: KnowledgeGraph) -> Facts:
+    """:func:`read_facts`, kept beside an on-disk store (``--store``) for the next command:
+    reading a million memberships from the store takes about a minute, loading them back a
+    few seconds (:func:`citygraph.store.derived`). Without a store, the graph is read."""
+    path = getattr(kg.engine, "path", None)
+    if path is None or not getattr(kg.engine, "read_only", False):
+        return read_facts(kg)
+    from ..store import derived
+
+    return derived(Path(path), "facts", _SCHEMA, lambda: read_facts(kg))
+
+
+def _shape(cls: type) -> str:
+    return f"{cls.__name__}({', '.join(f.name for f in fields(cls))})"
+
+
+# the shape of what facts_of keeps: a file made for another shape is read again from the store
+_SCHEMA = "facts " + " ".join(_shape(c) for c in (Facts, Entity, Membership, Relation, PartialDate))
 
 
 def read_facts(kg: KnowledgeGraph) -> Facts:

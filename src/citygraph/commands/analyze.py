@@ -89,10 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import measures, parse_as_of, read_facts
+    from ..analysis import facts_of, measures, parse_as_of
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    facts = read_facts(load_graph(args))
+    facts = facts_of(load_graph(args))
     name = args.measure
     if name == "export":
         return _export(args, facts, as_of)

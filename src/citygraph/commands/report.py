@@ -31,11 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import parse_as_of, read_facts
+    from ..analysis import facts_of, parse_as_of
     from ..report import write_report
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    facts = read_facts(load_graph(args))
+    facts = facts_of(load_graph(args))
     path = write_report(facts, args.output, as_of)
     say(f"wrote {path}")
     return 0
