@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..analysis import Facts
     from ..graph import KnowledgeGraph
 
 
@@ -79,6 +80,20 @@ def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
 
         say(warning(args.store, kg.stale))
     return kg
+
+
+def analysis_facts(args: argparse.Namespace) -> Facts:
+    """The facts the analyses read (:func:`citygraph.analysis.facts_of`), for the rest of the
+    command. They stay until it ends, so the garbage collector is told to leave them alone: a
+    million memberships are a few million objects, and every later collection would walk them
+    again (measured: building one list of a million pairs took 2.8 s instead of 0.4 s)."""
+    import gc
+
+    from ..analysis import facts_of
+
+    facts = facts_of(load_graph(args))
+    gc.freeze()
+    return facts
 
 
 def say(message: str) -> None:

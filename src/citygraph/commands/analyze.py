@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import add_graph_options, load_graph, say
+from . import add_graph_options, analysis_facts, say
 
 AS_OF_HELP = (
     "take the graph as it was at this date: YYYY, YYYY-MM or YYYY-MM-DD. A partial date is the "
@@ -89,10 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import facts_of, measures, parse_as_of
+    from ..analysis import measures, parse_as_of
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    facts = facts_of(load_graph(args))
+    facts = analysis_facts(args)
     name = args.measure
     if name == "export":
         return _export(args, facts, as_of)

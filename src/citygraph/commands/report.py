@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import add_graph_options, load_graph, say
+from . import add_graph_options, analysis_facts, say
 from .analyze import AS_OF_HELP
 
 
@@ -31,11 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import facts_of, parse_as_of
+    from ..analysis import parse_as_of
     from ..report import write_report
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    facts = facts_of(load_graph(args))
+    facts = analysis_facts(args)
     path = write_report(facts, args.output, as_of)
     say(f"wrote {path}")
     return 0
