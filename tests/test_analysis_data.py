@@ -257,3 +257,34 @@ def test_centrality_is_networkx_centrality(facts, tmp_path, generator):
     assert check(generated, 5_000).meta["betweenness_method"] == "exact"
     sampled = check(generated, 50)
     assert sampled.meta["betweenness_method"] == "sampled: k=100 pivots, seed=42"
+
+
+def test_communities_are_those_of_the_full_membership_view(facts, tmp_path, generator):
+    """Louvain runs on a skeleton of the membership view (weights only): the same nodes and
+    edges in the same order, so the same communities and modularity as on the view itself,
+    for several seeds, on the shipped data and on a generated graph."""
+    import networkx as nx
+
+    from citygraph.graph import KnowledgeGraph
+
+    def reference(f, seed):
+        view = membership_graph(f)
+        undirected = nx.Graph()
+        undirected.add_nodes_from(view.nodes(data=True))
+        undirected.add_edges_from(view.edges(data=True))
+        found = nx.community.louvain_communities(undirected, weight="weight", seed=seed)
+        parts = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+        rows = [
+            [i, n, view.nodes[n]["label"], view.nodes[n]["kind"]]
+            for i, part in enumerate(parts, 1)
+            for n in part
+        ]
+        return rows, round(nx.community.modularity(undirected, found), 6)
+
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    for f in (facts, generated):
+        for seed in (1, 42, 7):
+            result = measures.communities(f, seed=seed)
+            assert (result.rows, result.meta["modularity"]) == reference(f, seed), seed

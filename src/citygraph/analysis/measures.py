@@ -130,6 +130,17 @@ def _undirected(graph: nx.DiGraph) -> nx.Graph:
     return undirected
 
 
+def _weighted_skeleton(facts: Facts) -> nx.Graph:
+    """The undirected membership view with only what Louvain reads (the edges' weight 1): its
+    nodes and edges in the order of ``_undirected(membership_graph(facts))``, so that the same
+    seed gives the same communities, built without the attributes the view carries."""
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted({n for m in facts.memberships for n in (m.member, m.organization)}))
+    pairs = sorted({(m.member, m.organization) for m in facts.memberships})
+    graph.add_edges_from(pairs, weight=1)
+    return graph
+
+
 # --- summary ---------------------------------------------------------------------------------
 
 
@@ -331,7 +342,7 @@ def communities(
     """Louvain communities of the membership graph (cities and organizations together)."""
     full = facts
     facts = facts.as_of(as_of)
-    undirected = _undirected(membership_graph(facts))
+    undirected = _weighted_skeleton(facts)
     found = (
         nx.community.louvain_communities(
             undirected, weight="weight", seed=seed, resolution=resolution
@@ -344,8 +355,7 @@ def communities(
     rows = []
     for number, part in enumerate(parts, 1):
         for node in part:
-            data = undirected.nodes[node]
-            rows.append([number, node, data["label"], data["kind"]])
+            rows.append([number, node, *_label_kind(facts, node)])
     result = Result(
         "communities",
         ["community", "id", "label", "kind"],
