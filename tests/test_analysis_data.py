@@ -288,3 +288,48 @@ def test_communities_are_those_of_the_full_membership_view(facts, tmp_path, gene
         for seed in (1, 42, 7):
             result = measures.communities(f, seed=seed)
             assert (result.rows, result.meta["modularity"]) == reference(f, seed), seed
+
+
+def test_ego_reads_the_nodes_own_edges_as_the_membership_view_has_them(facts):
+    """`analyze ego` takes a node's organizations and members from the facts instead of the
+    networkx view: the same rows and note as from the view, for every node of the shipped data,
+    at four dates (roles, first dates, a node with no membership then)."""
+    from citygraph.analysis.measures import role_phrase
+
+    for as_of in (None, "1951", "1990", "2004"):
+        dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
+        view = membership_graph(dated)
+        for node in sorted(facts.entities):
+            result = measures.ego(facts, node, parse_as_of(as_of) if as_of else None)
+            if node not in view:
+                assert result.rows == [] and "no membership in force" in result.notes[0]
+                continue
+            expected = [
+                [
+                    o,
+                    dated.label(o),
+                    dated.kind(o),
+                    role_phrase(view.edges[node, o]["role"]),
+                    None,
+                    [],
+                    view.edges[node, o]["begin"],
+                ]
+                for o in sorted(view.successors(node))
+            ] + [
+                [
+                    m,
+                    dated.label(m),
+                    dated.kind(m),
+                    "has " + role_phrase(view.edges[m, node]["role"]).rsplit(" ", 1)[0],
+                    None,
+                    [],
+                    view.edges[m, node]["begin"],
+                ]
+                for m in sorted(view.predecessors(node))
+            ]
+            own = [r for r in result.rows if r[3] != "co-member"]
+            assert own == expected, (node, as_of)
+            assert result.notes[0].startswith(
+                f"{facts.label(node)}: member of {view.out_degree(node)}, "
+                f"has {view.in_degree(node)} member(s)"
+            )

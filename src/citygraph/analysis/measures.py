@@ -21,6 +21,7 @@ import difflib
 import random
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 
 from ..errors import UsageError
 from .dates import PartialDate
-from .facts import ROLE_PHRASES, Facts
+from .facts import ROLE_PHRASES, Facts, Membership
 from .result import Result
 from .sparse import Incidence, core_numbers
 from .sparse import betweenness as sparse_betweenness
@@ -300,6 +301,10 @@ def _kind_matches(kind: str, wanted: str) -> bool:
 # --- components, cores, communities ---------------------------------------------------------
 
 
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
+
+
 def _label_kind(facts: Facts, node: str) -> tuple[str, str]:
     """A node's label and kind, as the membership view gives them."""
     entity = facts.entities.get(node)
@@ -468,7 +473,14 @@ def ego(facts: Facts, name: str, as_of: PartialDate | None = None) -> Result:
     full = facts
     node = resolve(full, name)
     facts = facts.as_of(as_of)
-    membership = membership_graph(facts)
+    # the node's own edges of the membership view, without building the view: in its order
+    # (sorted by member, then organization; a pair stated twice keeps its last statement)
+    own: dict[tuple[str, str], Membership] = {}
+    for m in sorted(
+        (m for m in facts.memberships if node in (m.member, m.organization)),
+        key=lambda m: (m.member, m.organization),
+    ):
+        own[m.member, m.organization] = m
     label = full.label(node)
     result = Result(
         "ego",
@@ -476,35 +488,22 @@ def ego(facts: Facts, name: str, as_of: PartialDate | None = None) -> Result:
         [],
         meta={"ego": node, "ego_label": label},
     )
-    if node not in membership:
+    if not own:
         when = f" as of {facts.as_of_date.text}" if facts.as_of_date else ""
         result.notes.append(f"{label} has no membership in force{when}; the result is empty")
         return _date_note(facts, result)
-    for org in sorted(membership.successors(node)):
-        edge = membership.edges[node, org]
+    organizations = sorted(((o, m) for (a, o), m in own.items() if a == node), key=_first)
+    members = sorted(((a, m) for (a, o), m in own.items() if o == node), key=_first)
+    for org, m in organizations:
+        since = m.begin.text if m.begin is not None else ""
         result.rows.append(
-            [
-                org,
-                facts.label(org),
-                facts.kind(org),
-                role_phrase(edge["role"]),
-                None,
-                [],
-                edge["begin"],
-            ]
+            [org, facts.label(org), facts.kind(org), role_phrase(m.role), None, [], since]
         )
-    for member in sorted(membership.predecessors(node)):
-        edge = membership.edges[member, node]
+    for member, m in members:
+        since = m.begin.text if m.begin is not None else ""
+        relation = "has " + role_phrase(m.role).rsplit(" ", 1)[0]
         result.rows.append(
-            [
-                member,
-                facts.label(member),
-                facts.kind(member),
-                "has " + role_phrase(edge["role"]).rsplit(" ", 1)[0],
-                None,
-                [],
-                edge["begin"],
-            ]
+            [member, facts.label(member), facts.kind(member), relation, None, [], since]
         )
     incidence = Incidence.from_facts(facts)
     if node in incidence.actor_index:
@@ -521,7 +520,7 @@ def ego(facts: Facts, name: str, as_of: PartialDate | None = None) -> Result:
                 ]
             )
     result.notes.append(
-        f"{label}: member of {membership.out_degree(node)}, has {membership.in_degree(node)} "
+        f"{label}: member of {len(organizations)}, has {len(members)} "
         f"member(s), shares an organization with "
         f"{sum(1 for r in result.rows if r[3] == 'co-member')} actor(s)"
     )
