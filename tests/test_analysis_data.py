@@ -6,6 +6,8 @@ takes part in all 15 entries of the page) and from the research facts stated in 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from citygraph.analysis import measures, parse_as_of, read_facts
@@ -333,3 +335,39 @@ def test_ego_reads_the_nodes_own_edges_as_the_membership_view_has_them(facts):
                 f"{facts.label(node)}: member of {view.out_degree(node)}, "
                 f"has {view.in_degree(node)} member(s)"
             )
+
+
+def test_path_is_the_one_found_on_the_membership_view(facts, tmp_path, generator):
+    """`analyze path` searches a skeleton of the membership view, in the view's order: the same
+    shortest chain, with the same facts in words, as on the view, for pairs of nodes of the
+    shipped data (connected or not) and of a generated graph."""
+    import networkx as nx
+
+    from citygraph.analysis.measures import role_phrase
+    from citygraph.graph import KnowledgeGraph
+
+    def reference(f, a, b):
+        view = membership_graph(f)
+        undirected = nx.Graph()
+        undirected.add_nodes_from(view.nodes(data=True))
+        undirected.add_edges_from(view.edges(data=True))
+        if not nx.has_path(undirected, a, b):
+            return None
+        rows = []
+        for step, (x, y) in enumerate(itertools.pairwise(nx.shortest_path(undirected, a, b)), 1):
+            forward = view.has_edge(x, y)
+            edge = view.edges[x, y] if forward else view.edges[y, x]
+            arrow = ("{} →" if forward else "← {}").format(role_phrase(edge["role"]))
+            rows.append([step, f.label(x), arrow, f.label(y), edge["sources"]])
+        return rows
+
+    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    for f in (facts, generated):
+        nodes = sorted({n for m in f.memberships for n in (m.member, m.organization)})
+        for a, b in list(itertools.combinations(nodes[::3], 2))[:400]:
+            result = measures.path(f, a, b)
+            expected = reference(f, a, b)
+            assert (result.rows if expected is not None else None) == expected, (a, b)
+            assert result.meta["connected"] == (expected is not None)
