@@ -134,16 +134,9 @@ class Incidence:
         matrix (scipy; no graph built)."""
         from scipy.sparse.csgraph import connected_components
 
-        nodes = self.nodes()
+        nodes, adjacency = self.adjacency(self_loops=True)
         if not nodes:
             return []
-        index = {n: i for i, n in enumerate(nodes)}
-        coo = self.matrix.tocoo()
-        to_node = np.array([index[a] for a in self.actors], dtype=np.int64)
-        from_org = np.array([index[o] for o in self.orgs], dtype=np.int64)
-        rows, cols = to_node[coo.row], from_org[coo.col]
-        data = np.ones(len(rows), dtype=np.int8)
-        adjacency = sp.csr_matrix((data, (rows, cols)), shape=(len(nodes), len(nodes)))
         _, labels = connected_components(adjacency, directed=False)
         order = np.argsort(labels, kind="stable")  # nodes are sorted: each part stays sorted
         bounds = np.cumsum(np.bincount(labels))[:-1]
@@ -321,10 +314,12 @@ class Incidence:
         return chosen, (columns.T @ columns).toarray().astype(int)
 
 
-# --- shortest paths on the membership view ------------------------------------------------------
+# --- measures of a graph given by its adjacency matrix -------------------------------------------
 
 
-def dependency_sums(adjacency: sp.csr_matrix, sources: list[int], *, batch: int = 64) -> np.ndarray:
+def dependency_sums(
+    adjacency: sp.csr_matrix, sources: list[int], *, batch: int | None = None
+) -> np.ndarray:
     """Brandes' betweenness before rescaling: for every node ``v``, the sum over the ``sources``
     ``s != v`` of the share of shortest paths from ``s`` that pass through ``v`` (the graph is
     undirected and unweighted: ``adjacency`` is its symmetric 0/1 matrix).
@@ -333,12 +328,14 @@ def dependency_sums(adjacency: sp.csr_matrix, sources: list[int], *, batch: int 
     for a batch of sources at once: each breadth-first level is one sparse product of the
     adjacency with the batch's frontier (path counts flow along the edges), and the dependencies
     flow back level by level the same way. Work ``2 x levels x edges x sources`` in C, against a
-    Python loop over every edge for every source; memory a few ``nodes x batch`` arrays.
+    Python loop over every edge for every source; memory a few ``nodes x batch`` arrays (64
+    sources at most, fewer where ``nodes x batch`` would pass :data:`BLOCK_CELLS`).
     """
     n = adjacency.shape[0]
     total = np.zeros(n)
     if n == 0:
         return total
+    batch = batch or max(1, min(64, BLOCK_CELLS // n))
     a = adjacency.astype(np.float64).tocsr()
     for start in range(0, len(sources), batch):
         chosen = np.asarray(sources[start : start + batch], dtype=np.int64)
