@@ -371,3 +371,21 @@ def test_path_is_the_one_found_on_the_membership_view(facts, tmp_path, generator
             expected = reference(f, a, b)
             assert (result.rows if expected is not None else None) == expected, (a, b)
             assert result.meta["connected"] == (expected is not None)
+
+
+def test_facts_read_with_queries_in_threads_are_the_facts_read_one_by_one(kg, tmp_path, generator):
+    """On Oxigraph, read_facts runs its queries two at a time in threads while it merges rows:
+    the same facts as one query after the other, on the shipped data and a generated graph
+    (in memory and on an on-disk store); the rdflib engine reads one query after the other."""
+    from citygraph.analysis import facts as facts_module
+    from citygraph.graph import KnowledgeGraph
+
+    assert read_facts(kg) == facts_module._read_all(kg)
+    generator.generate("XS", 3, tmp_path / "xs.nq", violations=False)
+    (tmp_path / "no-data").mkdir()
+    for store in (None, tmp_path / "store"):
+        graph = KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"], store=store)
+        threaded = read_facts(graph)
+        assert threaded == facts_module._read_all(graph) and len(threaded.memberships) >= 300
+    rdflib_graph = KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"], engine="rdflib")
+    assert read_facts(rdflib_graph) == threaded

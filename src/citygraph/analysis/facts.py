@@ -369,18 +369,48 @@ class _Memo(dict):
         return value
 
 
-def _rows(kg: KnowledgeGraph, query: str) -> list[tuple[str | None, ...]]:
+class _Prefetched:
+    """The graph, with the SELECTs that :func:`read_facts` will ask already running, two at a
+    time, in threads: Oxigraph evaluates a query without holding Python's lock, so one query
+    runs while the rows of another are merged here (at 100,000 memberships on a store, the
+    membership queries take 0.7-0.9 s this way instead of 1.4 s one after the other)."""
+
+    def __init__(self, kg: KnowledgeGraph, queries: list[str]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.kg = kg
+        self.pool = ThreadPoolExecutor(2, thread_name_prefix="citygraph-facts")
+        self.futures = {query: self.pool.submit(_rows, kg, query) for query in queries}
+
+    def rows(self, query: str) -> list[tuple[str | None, ...]]:
+        future = self.futures.pop(query, None)
+        return future.result() if future is not None else _rows(self.kg, query)
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
+
+
+def _rows(kg: KnowledgeGraph | _Prefetched, query: str) -> list[tuple[str | None, ...]]:
     """The rows of a SELECT as text (IRIs, lexical forms, blank node ids; None when unbound):
     the views only need text, and an rdflib term per value costs more than the query."""
+    if isinstance(kg, _Prefetched):
+        return kg.rows(query)
     select_text = getattr(kg, "select_text", None)
     if select_text is not None:
         return select_text(query)[1]
     return [tuple(None if t is None else str(t) for t in row) for row in kg.sparql(query).rows]
 
 
-def _membership_rows(kg: KnowledgeGraph) -> Iterator[tuple[str, list[tuple[str | None, ...]]]]:
+Q_GRAPHS = "SELECT ?g (isBlank(?g) AS ?blank) WHERE { GRAPH ?g { } } ORDER BY ?g"
+
+
+def _membership_rows(
+    kg: KnowledgeGraph | _Prefetched,
+) -> Iterator[tuple[str, list[tuple[str | None, ...]]]]:
     """(graph, its rows of member, org, role, begin, end) for every source graph."""
-    graphs = _rows(kg, "SELECT ?g (isBlank(?g) AS ?blank) WHERE { GRAPH ?g { } } ORDER BY ?g")
+    graphs = _rows(kg, Q_GRAPHS)
     for graph, blank in graphs:
         if blank != "true":
             yield graph or "", _rows(kg, q_memberships(f"<{graph}>"))
@@ -410,7 +440,27 @@ _SCHEMA = "facts " + " ".join(_shape(c) for c in (Facts, Entity, Membership, Rel
 
 
 def read_facts(kg: KnowledgeGraph) -> Facts:
-    """Ask the graph for every fact the views need (a few SELECT queries, no other reading)."""
+    """Ask the graph for every fact the views need (a few SELECT queries, no other reading).
+
+    On Oxigraph the queries run two at a time in threads while their rows are merged
+    (:class:`_Prefetched`); the facts are the same in any order."""
+    if getattr(getattr(kg, "engine", None), "name", "") != "oxigraph":
+        return _read_all(kg)
+    graphs = _rows(kg, Q_GRAPHS)
+    # in the order they are read, so that the next ones run while the rows are merged
+    queries = [Q_TYPED.format(type_) for type_, _kind in reversed(KIND_OF_TYPE)]
+    queries += [Q_LABELS, Q_ALT_LABELS, Q_LIFESPAN]
+    queries += [q_memberships(f"<{g}>") for g, blank in graphs if blank != "true"]
+    queries += [Q_MEMBER_OF, Q_STRUCTURE, Q_EVENTS, Q_RELATIONS]
+    prefetched = _Prefetched(kg, queries)
+    try:
+        prefetched.futures[Q_GRAPHS] = prefetched.pool.submit(lambda: graphs)
+        return _read_all(prefetched)
+    finally:
+        prefetched.close()
+
+
+def _read_all(kg: KnowledgeGraph | _Prefetched) -> Facts:
     entities = _read_entities(kg)
     memberships = _read_memberships(kg, entities)
     structure = _read_structure(kg)
@@ -427,7 +477,7 @@ def _unknown_entity(node: str) -> Entity:
     return Entity(node, f"{ID}{node}" if "://" not in node else node, "unknown", node, [node])
 
 
-def _read_entities(kg: KnowledgeGraph) -> dict[str, Entity]:
+def _read_entities(kg: KnowledgeGraph | _Prefetched) -> dict[str, Entity]:
     best: dict[str, str] = {}
     for type_, _kind in reversed(KIND_OF_TYPE):  # the most specific type is read last and wins
         for (s,) in _rows(kg, Q_TYPED.format(type_)):
@@ -472,7 +522,9 @@ def _read_entities(kg: KnowledgeGraph) -> dict[str, Entity]:
     return entities
 
 
-def _read_memberships(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[Membership]:
+def _read_memberships(
+    kg: KnowledgeGraph | _Prefetched, entities: dict[str, Entity]
+) -> list[Membership]:
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
     begins: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
     ends: dict[tuple[str, str], list[PartialDate]] = defaultdict(list)
@@ -548,7 +600,7 @@ def _merge(found: dict[tuple, set[str]], dates: dict[tuple, list[PartialDate]]) 
     return out
 
 
-def _read_structure(kg: KnowledgeGraph) -> list[Relation]:
+def _read_structure(kg: KnowledgeGraph | _Prefetched) -> list[Relation]:
     by_pair: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for g, child, p, parent in _rows(kg, Q_STRUCTURE):
         by_pair[(slug_of(str(child)), slug_of(str(parent)))][STRUCTURE[str(p)]].add(_source(g))
@@ -561,7 +613,7 @@ def _read_structure(kg: KnowledgeGraph) -> list[Relation]:
     return _merge(found, {})
 
 
-def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
+def _read_lineage(kg: KnowledgeGraph | _Prefetched) -> tuple[list[Relation], list[Relation]]:
     info: dict[str, dict] = defaultdict(
         lambda: {"type": set(), "orig": defaultdict(set), "res": set(), "date": [], "g": set()}
     )
@@ -591,7 +643,9 @@ def _read_lineage(kg: KnowledgeGraph) -> tuple[list[Relation], list[Relation]]:
     return _merge(lineage, dates), _merge(renamings, dates)
 
 
-def _read_relations(kg: KnowledgeGraph, entities: dict[str, Entity]) -> list[Relation]:
+def _read_relations(
+    kg: KnowledgeGraph | _Prefetched, entities: dict[str, Entity]
+) -> list[Relation]:
     found: dict[tuple, set[str]] = defaultdict(set)
     for g, s, p, o in _rows(kg, Q_RELATIONS):
         source, target = slug_of(str(s)), slug_of(o or "")
