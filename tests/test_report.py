@@ -44,3 +44,41 @@ def test_report_is_deterministic_and_handles_empty_dates(tmp_path):
     )
     page = (tmp_path / "early" / "index.html").read_text(encoding="utf-8")
     assert "nothing to draw as of 1970: no membership in force" in page
+
+
+@pytest.mark.parametrize("max_drawn", [5, 12, 30, 10_000])
+def test_the_membership_figure_draws_the_best_connected_subgraph_of_the_view(
+    kg, max_drawn, monkeypatch
+):
+    """The figure ranks nodes on the incidence matrix and builds only their subgraph: the same
+    graph (nodes, edges, attributes, order) as the whole view's ``subgraph(ranked).copy()``."""
+    import networkx as nx
+
+    from citygraph import report
+    from citygraph.analysis import read_facts
+    from citygraph.analysis.views import membership_graph
+
+    facts = read_facts(kg)
+    drawn = {}
+    real = report.membership_graph
+
+    def keep(*args, **kwargs):
+        drawn["graph"] = real(*args, **kwargs)
+        return drawn["graph"]
+
+    monkeypatch.setattr(report, "membership_graph", keep)
+    _figure, note = report.membership_figure(facts, max_drawn=max_drawn)
+    whole = membership_graph(facts)
+    expected = whole
+    if len(whole) > max_drawn:
+        ranked = sorted(whole.nodes, key=lambda n: (-whole.degree(n), n))[:max_drawn]
+        expected = whole.subgraph(ranked).copy()
+        assert note == f"showing the {max_drawn} best-connected of {len(whole)} nodes"
+    graph = drawn["graph"]
+    # (networkx's subgraph lists a small part's nodes in the order of a set: the string hashes'
+    # order, which changes from one process to the next; ours are sorted, as the whole view's)
+    assert sorted(graph.nodes(data=True)) == sorted(expected.nodes(data=True))
+    assert sorted(graph.edges(data=True)) == sorted(expected.edges(data=True))
+    assert list(graph) == sorted(graph)
+    assert list(graph.edges) == sorted(graph.edges)
+    assert graph.graph == expected.graph and nx.is_directed(graph)

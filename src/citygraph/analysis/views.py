@@ -77,14 +77,21 @@ def _graph_attrs(graph: nx.Graph, view: str, facts: Facts) -> None:
     graph.graph["as_of"] = _text(facts.as_of_date)
 
 
-def membership_graph(facts: Facts, as_of: PartialDate | None = None) -> nx.DiGraph:
-    """Members -> organizations, with role, dates and sources on each edge."""
+def membership_graph(
+    facts: Facts, as_of: PartialDate | None = None, *, only: set[str] | None = None
+) -> nx.DiGraph:
+    """Members -> organizations, with role, dates and sources on each edge. ``only``: the
+    subgraph of those nodes (the same as ``subgraph(only).copy()`` of the whole view, built
+    without the rest)."""
     facts = facts.as_of(as_of)
     graph = nx.DiGraph()
     _graph_attrs(graph, "membership", facts)
-    for node in sorted({n for m in facts.memberships for n in (m.member, m.organization)}):
+    nodes = {n for m in facts.memberships for n in (m.member, m.organization)}
+    for node in sorted(nodes if only is None else nodes & only):
         _add_node(graph, facts, node)
     for m in sorted(facts.memberships, key=lambda m: (m.member, m.organization)):
+        if only is not None and not (m.member in only and m.organization in only):
+            continue
         graph.add_edge(
             m.member,
             m.organization,
