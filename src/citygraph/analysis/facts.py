@@ -375,14 +375,21 @@ class _Prefetched:
     runs while the rows of another are merged here (at 100,000 memberships on a store, the
     membership queries take 0.7-0.9 s this way instead of 1.4 s one after the other)."""
 
-    def __init__(self, kg: KnowledgeGraph, queries: list[str]) -> None:
+    def __init__(
+        self,
+        kg: KnowledgeGraph,
+        queries: list[str],
+        known: dict[str, list[tuple[str | None, ...]]],
+    ) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.kg = kg
+        self.kg, self.known = kg, dict(known)  # (``known``: rows already read)
         self.pool = ThreadPoolExecutor(2, thread_name_prefix="citygraph-facts")
         self.futures = {query: self.pool.submit(_rows, kg, query) for query in queries}
 
     def rows(self, query: str) -> list[tuple[str | None, ...]]:
+        if query in self.known:
+            return self.known.pop(query)
         future = self.futures.pop(query, None)
         return future.result() if future is not None else _rows(self.kg, query)
 
@@ -452,9 +459,8 @@ def read_facts(kg: KnowledgeGraph) -> Facts:
     queries += [Q_LABELS, Q_ALT_LABELS, Q_LIFESPAN]
     queries += [q_memberships(f"<{g}>") for g, blank in graphs if blank != "true"]
     queries += [Q_MEMBER_OF, Q_STRUCTURE, Q_EVENTS, Q_RELATIONS]
-    prefetched = _Prefetched(kg, queries)
+    prefetched = _Prefetched(kg, queries, {Q_GRAPHS: graphs})
     try:
-        prefetched.futures[Q_GRAPHS] = prefetched.pool.submit(lambda: graphs)
         return _read_all(prefetched)
     finally:
         prefetched.close()
