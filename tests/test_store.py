@@ -359,7 +359,18 @@ def test_what_is_kept_beside_a_store_is_derived_again_when_it_cannot_be_trusted(
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
     (folder / "citygraph-x.pickle").unlink()
+    monkeypatch.setattr(store_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store_module.derived(folder, "x", "shape 2", compute("h"))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        store_module.MANIFEST
+    ]  # nothing half-written
+    monkeypatch.undo()
     monkeypatch.setattr(store_module.tempfile, "mkstemp", refused)
     assert store_module.derived(folder, "x", "shape 2", compute("g")) == "g"
     assert not (folder / "citygraph-x.pickle").exists()
+    assert calls == ["a", "c", "d", "e", "h", "g"]

@@ -215,4 +215,8 @@ def derived(store: Path, name: str, schema: str, compute: Callable[[], T]) -> T:
     except OSError:  # a read-only folder, a full disk: the next command derives it again
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+    except BaseException:  # interrupted while writing: leave no half-written file behind
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        raise
     return value
