@@ -28,6 +28,8 @@ SHOWN = (  # the steps drawn (all are in the table); prefixes of run.py's step n
     ("citygraph", "query: members-of-network"),
     ("citygraph", "analysis: read facts"),
     ("citygraph", "analysis: summary"),
+    ("citygraph", "analysis: centrality"),
+    ("citygraph", "analysis: communities"),
     ("plain", "load (rdflib"),
     ("plain", "validate (pyshacl)"),
 )
@@ -61,6 +63,34 @@ def exponent(points: list[tuple[int, float | None, float]]) -> float | None:
     if q1 == q2 or s1 <= 0:
         return None
     return math.log(s2 / s1) / math.log(q2 / q1)
+
+
+NOISE_SECONDS = 0.1  # below this at both of the last two sizes, an exponent says little
+
+
+def fastest(found: dict, top: int = 3) -> list[tuple[float, str, str]]:
+    """The steps whose time grows fastest between the two largest sizes they were measured at,
+    fastest first: (exponent, stack, step), leaving out steps too quick there to be measured
+    well (under ``NOISE_SECONDS`` at both sizes)."""
+    ranked = []
+    for (stack, step), points in found.items():
+        timed = [s for _q, s, _m in points if s]
+        k = exponent(points)
+        if k is not None and max(timed[-2:]) >= NOISE_SECONDS:
+            ranked.append((k, stack, step))
+    return sorted(ranked, key=lambda r: (-r[0], r[1], r[2]))[:top]
+
+
+def summary(found: dict) -> str:
+    """The lines above the table: the fastest-growing steps, and where the notes explain them."""
+    ranked = fastest(found)
+    if not ranked:
+        return ""
+    names = "; ".join(f"`{stack}: {step}` (x^{k:.2f})" for k, stack, step in ranked)
+    return (
+        f"Fastest-growing steps between the two largest sizes measured: {names}. Why they grow "
+        "as they do: [`notes/issue-7.md`](../../notes/issue-7.md) (the growth sections).\n\n"
+    )
 
 
 def table(runs: dict[str, dict], found: dict) -> str:
@@ -123,7 +153,7 @@ def main() -> int:
         print("no results yet: run benchmarks/run.py --size S (and M, L) first")
         return 1
     found = series(runs)
-    text = table(runs, found)
+    text = summary(found) + table(runs, found)
     (RESULTS / "growth.md").write_text(text, encoding="utf-8")
     figure(runs, found, RESULTS / "growth.png")
     print(text)
