@@ -145,8 +145,7 @@ def summary(facts: Facts, as_of: PartialDate | None = None) -> Result:
     incidence = Incidence.from_facts(facts)
     kinds: dict[str, int] = {}
     for node in incidence.nodes():
-        entity = facts.entities.get(node)
-        kind = entity.kind if entity else "unknown"
+        kind = facts.kind(node)
         kinds[kind] = kinds.get(kind, 0) + 1
     components = incidence.component_sizes()
     lineage = lineage_graph(facts, founders=False)
@@ -243,7 +242,7 @@ def centrality(
     edges = (adjacency.nnz - loops) // 2 + loops
     rows = []
     for i, node in enumerate(nodes):
-        label, node_kind = _label_kind(facts, node)
+        label, node_kind = facts.label(node), facts.kind(node)
         if kind and not _kind_matches(node_kind, kind):
             continue
         rows.append(
@@ -296,17 +295,11 @@ def _first(pair: tuple[str, Any]) -> str:
     return pair[0]
 
 
-def _label_kind(facts: Facts, node: str) -> tuple[str, str]:
-    """A node's label and kind, as the membership view gives them."""
-    entity = facts.entities.get(node)
-    return (entity.label, entity.kind) if entity else (node, "unknown")
-
-
 def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
     parts = Incidence.from_facts(facts).components()  # networkx's, from the sparse matrix
-    rows = [[i + 1, len(c), [_label_kind(facts, n)[0] for n in c]] for i, c in enumerate(parts)]
+    rows = [[i + 1, len(c), [facts.label(n) for n in c]] for i, c in enumerate(parts)]
     result = Result("components", ["component", "size", "nodes"], rows)
     return _empty_note(facts, _date_note(facts, result), full)
 
@@ -317,7 +310,7 @@ def kcores(facts: Facts, as_of: PartialDate | None = None) -> Result:
     nodes, adjacency = Incidence.from_facts(facts).adjacency()
     cores = core_numbers(adjacency).tolist()  # networkx's core_number, on the sparse matrix
     rows = sorted(
-        ([n, *_label_kind(facts, n), c] for n, c in zip(nodes, cores, strict=True)),
+        ([n, facts.label(n), facts.kind(n), c] for n, c in zip(nodes, cores, strict=True)),
         key=lambda r: (-r[3], r[0]),
     )
     result = Result(
@@ -351,7 +344,7 @@ def communities(
     rows = []
     for number, part in enumerate(parts, 1):
         for node in part:
-            rows.append([number, node, *_label_kind(facts, node)])
+            rows.append([number, node, facts.label(node), facts.kind(node)])
     result = Result(
         "communities",
         ["community", "id", "label", "kind"],
