@@ -19,6 +19,24 @@ def facts(kg):
     return read_facts(kg)
 
 
+@pytest.fixture(scope="module")
+def generated_facts(tmp_path_factory, generator):
+    """The facts of a generated XS graph (benchmarks/generate.py) of a given seed, read once."""
+    from citygraph.graph import KnowledgeGraph
+
+    made: dict[int, object] = {}
+
+    def of_seed(seed: int = 1):
+        if seed not in made:
+            folder = tmp_path_factory.mktemp(f"xs-{seed}")
+            generator.generate("XS", seed, folder / "xs.nq", violations=False)
+            (folder / "no-data").mkdir()
+            made[seed] = read_facts(KnowledgeGraph.load(folder / "no-data", [folder / "xs.nq"]))
+        return made[seed]
+
+    return of_seed
+
+
 def test_marseille_belongs_to_the_fifteen_entries_of_its_page(facts):
     graph = membership_graph(facts)
     organizations = sorted(graph.successors("marseille"))
@@ -109,14 +127,13 @@ def test_centrality_puts_marseille_first(facts):
     assert top.meta["betweenness_method"] == "exact"
 
 
-def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path, generator):
+def test_the_summary_counts_the_membership_view_as_networkx_does(facts, generated_facts):
     """The summary reads the membership view's nodes, kinds and components from the incidence
     matrix rather than from the networkx view: the same numbers, on the shipped data, at every
     date of it, and on a generated graph."""
     import networkx as nx
 
     from citygraph.analysis.sparse import Incidence
-    from citygraph.graph import KnowledgeGraph
 
     def from_networkx(f):
         graph = membership_graph(f)
@@ -137,9 +154,7 @@ def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path
     for as_of in (None, "1951", "1990", "2004", "2016"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
         assert from_matrix(dated) == from_networkx(dated), as_of
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts()
     nodes, kinds, sizes = from_matrix(generated)
     assert (nodes, kinds, sizes) == from_networkx(generated)
     assert len(nodes) > 100 and sum(sizes) == len(nodes)
@@ -148,12 +163,10 @@ def test_the_summary_counts_the_membership_view_as_networkx_does(facts, tmp_path
     assert values["largest component (nodes)"] == sizes[0]
 
 
-def test_betweenness_is_networkx_betweenness_on_the_data(facts, tmp_path, generator):
+def test_betweenness_is_networkx_betweenness_on_the_data(facts, generated_facts):
     """The sparse betweenness gives networkx's numbers on the shipped data's membership view
     (exact) and on a generated graph (exact, and sampled with networkx's own pivots)."""
     import networkx as nx
-
-    from citygraph.graph import KnowledgeGraph
 
     def view(f):
         return membership_graph(f).to_undirected()
@@ -163,9 +176,7 @@ def test_betweenness_is_networkx_betweenness_on_the_data(facts, tmp_path, genera
     assert method == "exact"
     assert values == pytest.approx(nx.betweenness_centrality(shipped), abs=1e-12)
     assert max(values, key=values.get) == "marseille"
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = view(read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"])))
+    generated = view(generated_facts())
     assert generated.number_of_nodes() > 100
     exact, _ = measures.betweenness(generated)
     assert exact == pytest.approx(nx.betweenness_centrality(generated), abs=1e-12)
@@ -175,13 +186,11 @@ def test_betweenness_is_networkx_betweenness_on_the_data(facts, tmp_path, genera
     assert sampled == pytest.approx(reference, abs=1e-12)
 
 
-def test_components_are_networkx_components(facts, tmp_path, generator):
+def test_components_are_networkx_components(facts, generated_facts):
     """`analyze components` reads the parts from the sparse matrix: networkx's parts of the
     membership view, node for node and label for label, on the shipped data at several dates
     and on a generated graph."""
     import networkx as nx
-
-    from citygraph.graph import KnowledgeGraph
 
     def reference(f):
         view = membership_graph(f).to_undirected()
@@ -193,19 +202,15 @@ def test_components_are_networkx_components(facts, tmp_path, generator):
     for as_of in (None, "1951", "1990", "2004"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
         assert measures.components(dated).rows == reference(dated), as_of
-    generator.generate("XS", 2, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts(2)
     rows = measures.components(generated).rows
     assert rows == reference(generated) and sum(r[1] for r in rows) > 100
 
 
-def test_kcores_are_networkx_core_numbers(facts, tmp_path, generator):
+def test_kcores_are_networkx_core_numbers(facts, generated_facts):
     """`analyze kcores` peels the sparse matrix: networkx's ``core_number`` of the membership
     view, row for row, on the shipped data at several dates and on a generated graph."""
     import networkx as nx
-
-    from citygraph.graph import KnowledgeGraph
 
     def reference(f):
         view = membership_graph(f).to_undirected()
@@ -216,20 +221,16 @@ def test_kcores_are_networkx_core_numbers(facts, tmp_path, generator):
     for as_of in (None, "1951", "1990", "2004"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
         assert measures.kcores(dated).rows == reference(dated), as_of
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts()
     rows = measures.kcores(generated).rows
     assert rows == reference(generated) and rows[0][3] > 2
 
 
-def test_centrality_is_networkx_centrality(facts, tmp_path, generator):
+def test_centrality_is_networkx_centrality(facts, generated_facts):
     """`analyze centrality` computes on the sparse matrix what networkx computes on the
     membership view: degrees, betweenness (exact, and sampled with networkx's pivots) and
     PageRank, on the shipped data at several dates and on a generated graph."""
     import networkx as nx
-
-    from citygraph.graph import KnowledgeGraph
 
     def check(f, exact_limit):
         view = membership_graph(f)
@@ -253,21 +254,17 @@ def test_centrality_is_networkx_centrality(facts, tmp_path, generator):
     for as_of in (None, "1990", "2004"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts
         assert check(dated, 5_000).meta["betweenness_method"] == "exact"
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts()
     assert check(generated, 5_000).meta["betweenness_method"] == "exact"
     sampled = check(generated, 50)
     assert sampled.meta["betweenness_method"] == "sampled: k=100 pivots, seed=42"
 
 
-def test_communities_are_those_of_the_full_membership_view(facts, tmp_path, generator):
+def test_communities_are_those_of_the_full_membership_view(facts, generated_facts):
     """Louvain runs on a skeleton of the membership view (weights only): the same nodes and
     edges in the same order, so the same communities and modularity as on the view itself,
     for several seeds, on the shipped data and on a generated graph."""
     import networkx as nx
-
-    from citygraph.graph import KnowledgeGraph
 
     def reference(f, seed):
         view = membership_graph(f)
@@ -283,9 +280,7 @@ def test_communities_are_those_of_the_full_membership_view(facts, tmp_path, gene
         ]
         return rows, round(nx.community.modularity(undirected, found), 6)
 
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts()
     for f in (facts, generated):
         for seed in (1, 42, 7):
             result = measures.communities(f, seed=seed)
@@ -337,14 +332,13 @@ def test_ego_reads_the_nodes_own_edges_as_the_membership_view_has_them(facts):
             )
 
 
-def test_path_is_the_one_found_on_the_membership_view(facts, tmp_path, generator):
+def test_path_is_the_one_found_on_the_membership_view(facts, generated_facts):
     """`analyze path` searches a skeleton of the membership view, in the view's order: the same
     shortest chain, with the same facts in words, as on the view, for pairs of nodes of the
     shipped data (connected or not) and of a generated graph."""
     import networkx as nx
 
     from citygraph.analysis.measures import role_phrase
-    from citygraph.graph import KnowledgeGraph
 
     def reference(f, a, b):
         view = membership_graph(f)
@@ -361,9 +355,7 @@ def test_path_is_the_one_found_on_the_membership_view(facts, tmp_path, generator
             rows.append([step, f.label(x), arrow, f.label(y), edge["sources"]])
         return rows
 
-    generator.generate("XS", 1, tmp_path / "xs.nq", violations=False)
-    (tmp_path / "no-data").mkdir()
-    generated = read_facts(KnowledgeGraph.load(tmp_path / "no-data", [tmp_path / "xs.nq"]))
+    generated = generated_facts()
     for f in (facts, generated):
         nodes = sorted({n for m in f.memberships for n in (m.member, m.organization)})
         for a, b in list(itertools.combinations(nodes[::3], 2))[:400]:
