@@ -212,11 +212,9 @@ def derived(store: Path, name: str, schema: str, compute: Callable[[], T]) -> T:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.chmod(temporary, 0o644)  # readable as the store's other files are
         os.replace(temporary, path)
-    except OSError:  # a read-only folder, a full disk: the next command derives it again
+    except BaseException as exc:  # never a half-written file left behind
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
-    except BaseException:  # interrupted while writing: leave no half-written file behind
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+        if not isinstance(exc, OSError):  # Ctrl-C goes on; a read-only folder or a full disk
+            raise  # only means that the next command derives it again
     return value
