@@ -44,7 +44,10 @@ def load() -> dict[str, dict]:
     return runs
 
 
-def series(runs: dict[str, dict]) -> dict[tuple[str, str], list[tuple[int, float | None, float]]]:
+Point = tuple[int, float | None, float | None]
+
+
+def series(runs: dict[str, dict]) -> dict[tuple[str, str], list[Point]]:
     found: dict[tuple[str, str], list] = {}
     for run in runs.values():
         quads = run["counts"]["quads"]
@@ -53,6 +56,25 @@ def series(runs: dict[str, dict]) -> dict[tuple[str, str], list[tuple[int, float
                 (quads, r["seconds"], r.get("peak_mb"))
             )
     return found
+
+
+def on_disk(runs: dict[str, dict]) -> set[tuple[str, str, int]]:
+    """(stack, step, statements) of the steps that ran on the on-disk store at a size where the
+    same step runs in memory at the others (``run.py``'s ``ON_DISK``: the build, the checks and
+    the exports at L)."""
+    return {
+        (r["stack"], r["step"], run["counts"]["quads"])
+        for run in runs.values()
+        for r in run["records"]
+        if r.get("on_disk")
+    }
+
+
+def changes_engine(key: tuple[str, str], points: list[Point], disk: set) -> bool:
+    """Whether the last two timed sizes of a step ran one in memory and one on disk: its growth
+    exponent then also measures the change of storage, not only the graph's growth."""
+    timed = [q for q, s, _ in points if s]
+    return len(timed) >= 2 and len({(*key, q) in disk for q in timed[-2:]}) == 2
 
 
 def exponent(points: list[tuple[int, float | None, float]]) -> float | None:
@@ -68,32 +90,43 @@ def exponent(points: list[tuple[int, float | None, float]]) -> float | None:
 NOISE_SECONDS = 0.1  # below this at both of the last two sizes, an exponent says little
 
 
-def fastest(found: dict, top: int = 3) -> list[tuple[float, str, str]]:
+def fastest(found: dict, disk: set, top: int = 3) -> list[tuple[float, str, str]]:
     """The steps whose time grows fastest between the two largest sizes they were measured at,
     fastest first: (exponent, stack, step), leaving out steps too quick there to be measured
-    well (under ``NOISE_SECONDS`` at both sizes)."""
+    well (under ``NOISE_SECONDS`` at both sizes) and those whose storage changed between the
+    two (see :func:`changes_engine`)."""
     ranked = []
     for (stack, step), points in found.items():
         timed = [s for _q, s, _m in points if s]
         k = exponent(points)
+        if changes_engine((stack, step), points, disk):
+            continue
         if k is not None and max(timed[-2:]) >= NOISE_SECONDS:
             ranked.append((k, stack, step))
     return sorted(ranked, key=lambda r: (-r[0], r[1], r[2]))[:top]
 
 
-def summary(found: dict) -> str:
+def summary(found: dict, disk: set) -> str:
     """The lines above the table: the fastest-growing steps, and where the notes explain them."""
-    ranked = fastest(found)
+    ranked = fastest(found, disk)
     if not ranked:
         return ""
     names = "; ".join(f"`{stack}: {step}` (x^{k:.2f})" for k, stack, step in ranked)
-    return (
+    text = (
         f"Fastest-growing steps between the two largest sizes measured: {names}. Why they grow "
         "as they do: [`notes/issue-7.md`](../../notes/issue-7.md) (the growth sections).\n\n"
     )
+    if disk:
+        text += (
+            "A time marked (disk) was measured on the on-disk store (`--store`), where the same "
+            "step runs in memory at the other sizes: the build, the checks and the exports at L, "
+            "which in memory would need about 20 GB. Such a step's exponent (marked "
+            "memory → disk) also measures the change of storage, and it is not ranked above.\n\n"
+        )
+    return text
 
 
-def table(runs: dict[str, dict], found: dict) -> str:
+def table(runs: dict[str, dict], found: dict, disk: set) -> str:
     sizes = list(runs)
     head = " | ".join(f"{s} time | {s} peak" for s in sizes)
     lines = [
@@ -104,19 +137,20 @@ def table(runs: dict[str, dict], found: dict) -> str:
         cells = []
         by_quads = {q: (s, m) for q, s, m in points}
         for size in sizes:
-            s, m = by_quads.get(runs[size]["counts"]["quads"], (None, None))
-            cells.append("—" if s is None else f"{s:,.2f} s")
+            quads = runs[size]["counts"]["quads"]
+            s, m = by_quads.get(quads, (None, None))
+            where = " (disk)" if s is not None and (stack, step, quads) in disk else ""
+            cells.append("—" if s is None else f"{s:,.2f} s{where}")
             cells.append("—" if m is None else f"{m:,.0f} MB")
         k = exponent(points)
-        lines.append(
-            f"| {stack} | {step} | "
-            + " | ".join(cells)
-            + f" | {'—' if k is None else f'{k:.2f}'} |"
-        )
+        shown = "—" if k is None else f"{k:.2f}"
+        if k is not None and changes_engine((stack, step), points, disk):
+            shown += " (memory → disk)"
+        lines.append(f"| {stack} | {step} | " + " | ".join(cells) + f" | {shown} |")
     return "\n".join(lines) + "\n"
 
 
-def figure(runs: dict[str, dict], found: dict, out: Path) -> None:
+def figure(runs: dict[str, dict], found: dict, disk: set, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,11 +165,20 @@ def figure(runs: dict[str, dict], found: dict, out: Path) -> None:
         points = [(q, s) for q, s, _ in found[key] if s]
         if not points:
             continue
-        xs, ys = zip(*sorted(points), strict=True)
         style = "--" if stack == "plain" else "-"
         k = exponent(found[key])
+        colour = next(colours)
+        memory = sorted(p for p in points if (*key, p[0]) not in disk)
+        stored = sorted(p for p in points if (*key, p[0]) in disk)
+        if memory and stored:  # the step ran on disk at the larger sizes: a dotted last leg
+            label = f"{stack}: {key[1][:40]}  (L on disk)"
+            ax.plot(*zip(*memory, strict=True), style, marker="o", label=label, color=colour)
+            leg = [memory[-1], *stored]
+            ax.plot(*zip(*leg, strict=True), ":", color=colour)
+            ax.plot(*zip(*stored, strict=True), "s", fillstyle="none", color=colour)
+            continue
         label = f"{stack}: {key[1][:48]}" + (f"  (x^{k:.2f})" if k is not None else "")
-        ax.plot(xs, ys, style, marker="o", label=label, color=next(colours))
+        ax.plot(*zip(*sorted(points), strict=True), style, marker="o", label=label, color=colour)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("statements in the graph (S, M, L)")
@@ -153,9 +196,10 @@ def main() -> int:
         print("no results yet: run benchmarks/run.py --size S (and M, L) first")
         return 1
     found = series(runs)
-    text = summary(found) + table(runs, found)
+    disk = on_disk(runs)
+    text = summary(found, disk) + table(runs, found, disk)
     (RESULTS / "growth.md").write_text(text, encoding="utf-8")
-    figure(runs, found, RESULTS / "growth.png")
+    figure(runs, found, disk, RESULTS / "growth.png")
     print(text)
     return 0
 

@@ -1,0 +1,101 @@
+"""The growth table (benchmarks/plot.py): steps measured on the on-disk store at one size and in
+memory at the others are marked, and their exponent is not ranked among the fastest-growing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def plot():
+    spec = importlib.util.spec_from_file_location("cg_plot", ROOT / "benchmarks" / "plot.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _runs() -> dict[str, dict]:
+    """Three sizes, 10x apart: a build linear in memory then on disk at L (10x the time: slope 1),
+    a query growing as x^1.5, and a quick step under the noise floor that grows as x^2."""
+
+    def records(quads: int, disk: bool) -> list[dict]:
+        return [
+            {
+                "stack": "citygraph",
+                "step": "build (whole process)",
+                "seconds": quads / 100,
+                "peak_mb": 10,
+            }
+            | ({"on_disk": True} if disk else {}),
+            {
+                "stack": "citygraph",
+                "step": "query: members-of-network",
+                "seconds": (quads / 1000) ** 1.5,
+            },
+            {"stack": "citygraph", "step": "tiny", "seconds": (quads / 1e6) ** 2, "peak_mb": 1},
+        ]
+
+    return {
+        size: {"counts": {"quads": quads}, "records": records(quads, size == "L")}
+        for size, quads in (("S", 1_000), ("M", 10_000), ("L", 100_000))
+    }
+
+
+def test_a_step_measured_on_disk_at_one_size_is_marked_in_the_table(plot) -> None:
+    runs = _runs()
+    found, disk = plot.series(runs), plot.on_disk(runs)
+    assert disk == {("citygraph", "build (whole process)", 100_000)}
+    rows = plot.table(runs, found, disk).splitlines()
+    assert rows[2] == (
+        "| citygraph | build (whole process) | 10.00 s | 10 MB | 100.00 s | 10 MB "
+        "| 1,000.00 s (disk) | 10 MB | 1.00 (memory → disk) |"
+    )
+    assert rows[3] == (
+        "| citygraph | query: members-of-network | 1.00 s | — | 31.62 s | — | 1,000.00 s | — "
+        "| 1.50 |"
+    )
+
+
+def test_the_fastest_growing_steps_leave_out_storage_changes_and_noise(plot) -> None:
+    runs = _runs()
+    found, disk = plot.series(runs), plot.on_disk(runs)
+    # "tiny" grows as x^2 but takes under NOISE_SECONDS; the build changed storage
+    assert [(round(k, 2), step) for k, _stack, step in plot.fastest(found, disk)] == [
+        (1.5, "query: members-of-network")
+    ]
+    text = plot.summary(found, disk)
+    assert text.startswith(
+        "Fastest-growing steps between the two largest sizes measured: "
+        "`citygraph: query: members-of-network` (x^1.50)."
+    )
+    assert "marked (disk)" in text and "not ranked above" in text
+
+
+def test_without_disk_records_nothing_is_marked(plot, tmp_path: Path) -> None:
+    runs = _runs()
+    for run in runs.values():
+        for r in run["records"]:
+            r.pop("on_disk", None)
+    found = plot.series(runs)
+    assert plot.on_disk(runs) == set()
+    assert "(disk)" not in plot.table(runs, found, set())
+    assert "marked (disk)" not in plot.summary(found, set())
+    # and the files: the table and the figure are written from the results folder
+    for size, run in runs.items():
+        (tmp_path / f"{size}.json").write_text(json.dumps(run), encoding="utf-8")
+    plot.RESULTS = tmp_path
+    try:
+        assert plot.main() == 0
+    finally:
+        plot.RESULTS = ROOT / "benchmarks" / "results"
+    assert (tmp_path / "growth.md").read_text(encoding="utf-8").startswith("Fastest-growing")
+    assert (tmp_path / "growth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
