@@ -416,3 +416,87 @@ def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path, gene
         )
         n = _locate_line_by_line(iri, lines)
         assert n is not None and kg.locate(iri) == f"g.ttl:{n}", iri
+
+
+# --- a graph too large for memory is built on disk -----------------------------------------
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Every graph counts as too large for memory (the threshold is 3 million statements)."""
+    from citygraph.commands import build as build_command
+
+    monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
+
+
+def test_a_large_graph_is_built_in_a_temporary_store_with_the_same_bytes(tmp_path, capsys, large):
+    from citygraph.engine import OxigraphEngine
+
+    in_memory = tmp_path / "memory"
+    assert run(capsys, "build", "--in-memory", "-o", str(in_memory))[0] == 0
+    stores = []
+    real_close = OxigraphEngine.close
+
+    def spy(self):
+        stores.append((self.path, self.read_only))
+        real_close(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(OxigraphEngine, "close", spy)
+        on_disk = tmp_path / "disk"
+        code, _, err = run(capsys, "build", "-o", str(on_disk))
+    assert code == 0
+    assert "million statements: building on disk, in " + str(tmp_path / ".citygraph-build") in err
+    assert _files(on_disk) == _files(in_memory)
+    # the build's store was on disk, beside the output, and is gone
+    assert [read_only for path, read_only in stores if path is not None][-1] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "memory"]
+
+
+def test_in_memory_or_a_store_given_keeps_the_graph_where_it_is_asked(tmp_path, capsys, large):
+    code, _, err = run(capsys, "build", "--in-memory", "-o", str(tmp_path / "dist"))
+    assert code == 0 and "building on disk" not in err
+    store = tmp_path / "store"
+    code, _, err = run(capsys, "build", "--store", str(store), "-o", str(tmp_path / "dist2"))
+    assert code == 0 and "building on disk" not in err
+    assert (store / "citygraph-store.json").is_file()  # the store asked for stays
+
+
+def test_in_memory_and_a_store_together_are_a_usage_error(tmp_path, capsys):
+    code, _, err = run(
+        capsys, "build", "--in-memory", "--store", str(tmp_path / "s"), "-o", str(tmp_path / "d")
+    )
+    assert code == 2
+    assert err == (
+        "citygraph build: --in-memory and --store ask for two places to keep the graph: give one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_large_build_leaves_no_store_behind(data_copy, tmp_path, capsys, large):
+    write(data_copy, "bad.ttl", "id:nowhere-city a cg:City ; dcterms:source src:test-source .\n")
+    dist = tmp_path / "out" / "dist"
+    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
+    assert code == 1 and "id:nowhere-city" in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_no_room_for_the_temporary_store_is_a_usage_error(tmp_path, capsys, large):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, _, err = run(capsys, "build", "-o", str(blocker / "sub" / "dist"))
+    assert code == 2
+    assert err.startswith(f"citygraph build: {blocker / 'sub'}: cannot make a temporary store")
+    assert "hint: give --store PATH in a folder you can write to, or --in-memory" in err
+
+
+def test_the_estimate_of_statements_reads_the_sizes_by_format(tmp_path):
+    from citygraph.graph import estimated_statements, extra_file
+
+    sizes = {"a.nq": 195_000, "b.ttl": 39_000, "c.rdf": 8_100, "d.nt": 1_450, "e.xyz": 400}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    files = [extra_file(tmp_path / name) for name in sizes]
+    missing = extra_file(tmp_path / "missing.nq")
+    # 1,000 + 1,000 + 100 + 10 + 10 (an unknown suffix is read as Turtle); a missing file: 0
+    assert estimated_statements([*files, missing]) == 2_120

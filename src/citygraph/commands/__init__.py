@@ -61,10 +61,12 @@ def add_validator_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
+def load_graph(args: argparse.Namespace, store: Path | None = None) -> KnowledgeGraph:
+    """The graph the options name (``store``: an on-disk store to use instead of ``--store``,
+    such as a temporary one, loaded without a word)."""
     from ..graph import KnowledgeGraph
 
-    if args.store is not None and sys.stderr.isatty():
+    if store is None and args.store is not None and sys.stderr.isatty():
         from ..errors import DataError
         from ..store import read_manifest
 
@@ -74,11 +76,12 @@ def load_graph(args: argparse.Namespace) -> KnowledgeGraph:
             fresh = False  # the load below says what is wrong with the folder
         if fresh:  # minutes for millions of statements: say what is going on
             say(f"loading the data into the store {args.store} (once: later commands reopen it)")
-    kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=args.store)
+    store = store or args.store
+    kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=store)
     if kg.stale:
         from ..store import warning
 
-        say(warning(args.store, kg.stale))
+        say(warning(store, kg.stale))
     return kg
 
 
