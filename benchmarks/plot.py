@@ -171,7 +171,7 @@ def figure(runs: dict[str, dict], found: dict, disk: set, out: Path) -> None:
         memory = sorted(p for p in points if (*key, p[0]) not in disk)
         stored = sorted(p for p in points if (*key, p[0]) in disk)
         if memory and stored:  # the step ran on disk at the larger sizes: a dotted last leg
-            label = f"{stack}: {key[1][:40]}  (L on disk)"
+            label = f"{stack}: {key[1][:40]}  (dotted: L on disk)"
             ax.plot(*zip(*memory, strict=True), style, marker="o", label=label, color=colour)
             leg = [memory[-1], *stored]
             ax.plot(*zip(*leg, strict=True), ":", color=colour)
