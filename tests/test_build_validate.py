@@ -448,8 +448,10 @@ def test_a_large_graph_is_built_in_a_temporary_store_with_the_same_bytes(tmp_pat
     assert code == 0
     assert "million statements: building on disk, in " + str(tmp_path / ".citygraph-build") in err
     assert _files(on_disk) == _files(in_memory)
-    # the build's store was on disk, beside the output, and is gone
-    assert [read_only for path, read_only in stores if path is not None][-1] is True
+    # the build read an on-disk store, opened read-only, beside the output; it is gone
+    (path, read_only), *_ = [(p, ro) for p, ro in stores if p is not None][-1:]
+    assert Path(path).parent.parent == tmp_path and read_only is True
+    assert Path(path).parent.name.startswith(".citygraph-build-store-")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "memory"]
 
 
