@@ -502,3 +502,52 @@ def test_the_estimate_of_statements_reads_the_sizes_by_format(tmp_path):
     missing = extra_file(tmp_path / "missing.nq")
     # 1,000 + 1,000 + 100 + 10 + 10 (an unknown suffix is read as Turtle); a missing file: 0
     assert estimated_statements([*files, missing]) == 2_120
+
+
+# --- at a terminal, the build says which stage it is in -----------------------------------
+
+
+def _at_a_terminal(monkeypatch) -> None:
+    """Standard error is a terminal: capsys's stand-in says so (set in the test itself, since
+    pytest gives the test another stand-in than its fixtures saw)."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+
+def test_at_a_terminal_the_build_names_each_stage_as_it_starts(tmp_path, capsys, monkeypatch):
+    _at_a_terminal(monkeypatch)
+    code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[:2] == [
+        "checking the graph: SHACL shapes and quality queries",
+        "writing the exports",
+    ]
+    assert lines[2] == "entities by class:"  # then the summary, as without a terminal
+
+
+def test_at_a_terminal_an_overlapped_build_says_both_run_at_once(tmp_path, capsys, monkeypatch):
+    from citygraph import export
+
+    _at_a_terminal(monkeypatch)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(export, "PARALLEL_THRESHOLD", 0)
+        code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert code == 0
+    assert err.splitlines()[0] == "checking the graph while the exports are written"
+    assert "writing the exports" not in err
+
+
+def test_a_build_that_fails_its_checks_does_not_start_the_exports(
+    data_copy, tmp_path, capsys, monkeypatch
+):
+    from citygraph import export
+
+    _at_a_terminal(monkeypatch)
+    write(data_copy, "bad.ttl", "id:nowhere-city a cg:City ; dcterms:source src:test-source .\n")
+    taken = []
+    real = export.Snapshot.of
+    monkeypatch.setattr(export.Snapshot, "of", lambda kg: taken.append(1) or real(kg))
+    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(tmp_path / "dist"))
+    assert code == 1
+    assert err.splitlines()[0] == "checking the graph: SHACL shapes and quality queries"
+    assert "writing the exports" not in err and taken == []  # no snapshot taken for nothing

@@ -11,6 +11,8 @@ from .atomic import staged_folder
 from .errors import ConformanceError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .graph import KnowledgeGraph
     from .validate import ValidationReport
 
@@ -68,7 +70,13 @@ def summarize(kg: KnowledgeGraph, triples: int) -> BuildSummary:
     return summary
 
 
-def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSummary:
+def build(
+    kg: KnowledgeGraph,
+    out: Path,
+    *,
+    validator: str = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> BuildSummary:
     """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
     On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
@@ -76,39 +84,45 @@ def build(kg: KnowledgeGraph, out: Path, *, validator: str = "auto") -> BuildSum
     loaded store while this process takes the snapshot, two forked workers render the RDF
     formats and this process writes the CSV tables. (Processes, not threads: every row read
     from a query result takes Python's lock, and two threads reading rows slow each other
-    down several times.) Nothing is written before the checks have passed.
+    down several times.) Nothing is written before the checks have passed. Otherwise the
+    checks come first, and the snapshot of the exports is taken only once they pass.
+    ``progress`` is told each stage as it starts (the command says it at a terminal: at 10 M
+    statements each takes minutes).
     """
     from . import export
     from .validate import check_validator
 
     check_validator(validator)
+    tell = progress or (lambda _message: None)
     overlap = (
         kg.engine.name == "oxigraph"
         and getattr(kg.engine, "path", None) is None  # an on-disk store is not shared by fork
         and export.can_fork()
         and kg.has_more_than(export.PARALLEL_THRESHOLD)
     )
-    with (
-        staged_folder(out) as stage,
-        _Checks(kg, validator, in_background=overlap) as checks,
-        export.Distribution(kg, stage) as distribution,
-    ):
-        summary = None
-        if checks.in_background:
-            # the counts first, while the workers render (not alone at the end)
-            summary = summarize(kg, len(distribution.snapshot.triples))
-            written = distribution.write()  # meanwhile the checks run
-            report = checks.report()
+    with staged_folder(out) as stage, _Checks(kg, validator, in_background=overlap) as checks:
+        background = checks.in_background  # (false again once the report is in)
+        if background:
+            tell("checking the graph while the exports are written")
+            with export.Distribution(kg, stage) as distribution:
+                # the counts first, while the workers render (not alone at the end)
+                summary = summarize(kg, len(distribution.snapshot.triples))
+                written = distribution.write()  # meanwhile the checks run
+                report = checks.report()
         else:
+            tell("checking the graph: SHACL shapes and quality queries")
             report = checks.report()
-            written = distribution.write() if report.conforms else []
         if not report.conforms:  # the staging folder goes, the target stays as it was
             raise ConformanceError(
                 "the data does not conform; nothing was written\n"
                 + report.text(kg, warnings=False),
                 report,
             )
-        summary = summary or summarize(kg, len(distribution.snapshot.triples))
+        if not background:
+            tell("writing the exports")
+            with export.Distribution(kg, stage) as distribution:
+                written = distribution.write()
+                summary = summarize(kg, len(distribution.snapshot.triples))
     summary.report = report
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary

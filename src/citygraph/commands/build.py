@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,8 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..build import build
 
+    at_terminal = sys.stderr.isatty()  # each stage takes minutes on a large graph: say which
     with _graph(args) as kg:
-        summary = build(kg, args.output, validator=args.validator)
+        summary = build(
+            kg, args.output, validator=args.validator, progress=say if at_terminal else None
+        )
     say(summary.text())
     return 0
 
