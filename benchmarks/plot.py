@@ -120,8 +120,9 @@ def summary(found: dict, disk: set) -> str:
         text += (
             "A time marked (disk) was measured on the on-disk store (`--store`), where the same "
             "step runs in memory at the other sizes: the build, the checks and the exports at L, "
-            "which in memory would need about 20 GB. Such a step's exponent (marked "
-            "memory → disk) also measures the change of storage, and it is not ranked above.\n\n"
+            "which run on disk there as the build of that size does (in memory the L build "
+            "needed 22.7 GB). Such a step's exponent (marked memory → disk) also measures the "
+            "change of storage, and it is not ranked above.\n\n"
         )
     return text
 
