@@ -34,7 +34,7 @@ from .result import Result
 from .sparse import Incidence, core_numbers
 from .sparse import betweenness as sparse_betweenness
 from .sparse import pagerank as sparse_pagerank
-from .views import lineage_graph
+from .views import _text, lineage_graph
 
 SEED = 42
 EXACT_BETWEENNESS_NODES = 5_000
@@ -479,15 +479,13 @@ def ego(facts: Facts, name: str, as_of: PartialDate | None = None) -> Result:
     organizations = sorted(((o, m) for (a, o), m in own.items() if a == node), key=_first)
     members = sorted(((a, m) for (a, o), m in own.items() if o == node), key=_first)
     for org, m in organizations:
-        since = m.begin.text if m.begin is not None else ""
         result.rows.append(
-            [org, facts.label(org), facts.kind(org), role_phrase(m.role), None, [], since]
+            [org, facts.label(org), facts.kind(org), role_phrase(m.role), None, [], _text(m.begin)]
         )
     for member, m in members:
-        since = m.begin.text if m.begin is not None else ""
         relation = "has " + role_phrase(m.role).rsplit(" ", 1)[0]
         result.rows.append(
-            [member, facts.label(member), facts.kind(member), relation, None, [], since]
+            [member, facts.label(member), facts.kind(member), relation, None, [], _text(m.begin)]
         )
     incidence = Incidence.from_facts(facts)
     if node in incidence.actor_index:
