@@ -199,9 +199,7 @@ def derived(store: Path, name: str, schema: str, compute: Callable[[], T]) -> T:
                     return pickle.load(handle)
                 finally:
                     gc.enable()
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a damaged or foreign file: derive the value again
+    except Exception:  # noqa: BLE001 - none yet, or a damaged or foreign one: derive it again
         pass
     value = compute()
     temporary = None
