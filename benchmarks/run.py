@@ -257,21 +257,15 @@ def _steps_graph(args: argparse.Namespace, load_step: str, purpose: str) -> Any:
     """The graph that the validate and export groups time their steps on, and its record: loaded
     in memory; at the sizes of ``ON_DISK`` the persistent store of the store group, opened (or
     loaded, if that group has not run)."""
+    store = _store_path(args) if _on_disk(args) else None
     state: dict[str, Any] = {}
-    if not _on_disk(args):
 
-        def load() -> str:
-            state["kg"] = _kg(args)
-            return f"{len(state['kg']):,} statements (sources + union)"
+    def load() -> str:
+        state["kg"] = _kg(args, store)
+        count = f"{len(state['kg']):,} statements"
+        return f"{count}; the steps below run on disk" if store else f"{count} (sources + union)"
 
-        _measure("citygraph", load_step, load)
-        return state["kg"]
-
-    def open_store() -> str:
-        state["kg"] = _kg(args, _store_path(args))
-        return f"{len(state['kg']):,} statements; the steps below run on disk"
-
-    _measure("citygraph", f"open the persistent store {purpose}", open_store)
+    _measure("citygraph", f"open the persistent store {purpose}" if store else load_step, load)
     return state["kg"]
 
 
