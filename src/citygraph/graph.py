@@ -103,6 +103,15 @@ def described_source_graph(raw: bytes, fmt: str) -> str | None:
     return graph_iri(ours[0][len(str(SOURCE)) :]) if len(ours) == 1 else None
 
 
+def source_files(
+    data: Path | None, extra: Sequence[Path] = (), *, include_data: bool = True
+) -> list[SourceFile]:
+    """The files :meth:`KnowledgeGraph.load` reads: the data folder's (default: the shipped
+    data), then the extra ones."""
+    files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
+    return files + [extra_file(Path(p)) for p in extra]
+
+
 def estimated_statements(files: Iterable[SourceFile]) -> int:
     """About how many statements the files hold, from their sizes (nothing is read)."""
     total = 0
@@ -178,8 +187,7 @@ class KnowledgeGraph:
         reopened as it is, without reloading, so a large graph is loaded once and queried many
         times; ``stale`` then names the files asked for that changed since (see :mod:`.store`).
         """
-        files = data_files(Path(data) if data else resources.data_dir()) if include_data else []
-        files += [extra_file(Path(p)) for p in extra]
+        files = source_files(data, extra, include_data=include_data)
         if store is not None:
             return cls._open_store(Path(store), files, engine, compare_data=data is not None)
         kg = cls(make_engine(engine))

@@ -72,16 +72,14 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
     import tempfile
 
     from ..errors import UsageError
-    from ..graph import data_files, estimated_statements, extra_file
-    from ..resources import data_dir
+    from ..graph import estimated_statements, source_files
 
     if args.in_memory and args.store is not None:
         raise UsageError("--in-memory and --store ask for two places to keep the graph: give one")
     if args.store is not None or args.in_memory or args.engine != "oxigraph":
         yield load_graph(args)
         return
-    files = [*data_files(args.data or data_dir()), *map(extra_file, args.extra)]
-    estimate = estimated_statements(files)
+    estimate = estimated_statements(source_files(args.data, args.extra))
     if estimate <= IN_MEMORY_STATEMENTS:
         yield load_graph(args)
         return
