@@ -107,6 +107,28 @@ def test_rows_sorted_by_the_conditions_then_by_their_columns():
     ]
 
 
+def test_ties_are_ordered_by_the_columns_whatever_the_directions():
+    # many rows tying on the conditions, in several groups: the same order as sorting every row
+    # by its columns first, then by each condition (stable, the last condition first)
+    import random
+
+    pick = random.Random(7)
+    terms = [URIRef(EX + "a"), URIRef(EX + "b"), Literal(1), Literal("x"), Literal("x", lang="en")]
+    rows = [tuple(pick.choice([*terms, None]) for _ in range(4)) for _ in range(300)]
+    for conditions in (
+        [Condition("p")],
+        [Condition("q"), Condition("p")],
+        [Condition("q", descending=True), Condition("p")],
+        [Condition("p"), Condition("r", descending=True)],
+    ):
+        expected = sorted(rows, key=lambda row: tuple(term_key(t) for t in row))
+        for c in reversed(conditions):
+            column = "pqrs".index(c.var)
+            expected.sort(key=lambda row, i=column: term_key(row[i]), reverse=c.descending)
+        assert sort_rows(list("pqrs"), rows, conditions) == expected
+        assert sort_rows(list("pqrs"), rows[::-1], conditions) == expected
+
+
 def test_str_and_coalesce_conditions():
     rows = [(Literal("2001", datatype=XSD.gYear),), (None,), (BNode("b"),), (URIRef(EX + "a"),)]
     # STR(): an IRI and a literal by their text; unbound and a blank node (STR fails) first

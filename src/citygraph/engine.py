@@ -387,7 +387,7 @@ class OxigraphEngine:
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
             convert = _MemoConverter()
-            rows = [tuple(convert(sol[n]) for n in names) for sol in answer]
+            rows = [tuple(map(convert, sol)) for sol in answer]  # a solution's terms, in order
             return QueryResult("select", vars=names, rows=rows)
         triples = [
             (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer

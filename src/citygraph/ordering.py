@@ -130,19 +130,27 @@ def sort_rows(
     if any(c.var not in index for c in conditions):
         return None
     columns = [(index[c.var], _key_of(c)) for c in conditions]
-    if not any(c.descending for c in conditions):  # one pass, one key per row
-        return sorted(
-            rows,
-            key=lambda row: (*(k(row[i]) for i, k in columns), *(term_key(t) for t in row)),
-        )
-    ordered = sorted(rows, key=lambda row: tuple(term_key(t) for t in row))
-    # stable sorts, the last condition first
-    pairs = zip(reversed(conditions), reversed(columns), strict=True)
-    for condition, (column, condition_key) in pairs:
-        ordered.sort(
-            key=lambda row, i=column, k=condition_key: k(row[i]), reverse=condition.descending
-        )
+    # the conditions' keys, one tuple per row; then only rows that tie on all of them are ordered
+    # by their columns (keys for every column of every row cost more than the sort itself)
+    keys = [tuple(k(row[i]) for i, k in columns) for row in rows]
+    order = list(range(len(rows)))
+    if not any(c.descending for c in conditions):
+        order.sort(key=keys.__getitem__)
+    else:  # stable sorts, the last condition first
+        for position in reversed(range(len(conditions))):
+            order.sort(key=lambda r, p=position: keys[r][p], reverse=conditions[position].descending)
+    ordered = [rows[r] for r in order]
+    start = 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or keys[order[end]] != keys[order[start]]:
+            if end - start > 1:
+                ordered[start:end] = sorted(ordered[start:end], key=_row_key)
+            start = end
     return ordered
+
+
+def _row_key(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(term_key(t) for t in row)
 
 
 def _key_of(condition: Condition) -> Callable[[Any], tuple[Any, ...]]:
