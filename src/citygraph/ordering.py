@@ -137,8 +137,8 @@ def sort_rows(
     if not any(c.descending for c in conditions):
         order.sort(key=keys.__getitem__)
     else:  # stable sorts, the last condition first
-        for position in reversed(range(len(conditions))):
-            order.sort(key=lambda r, p=position: keys[r][p], reverse=conditions[position].descending)
+        for at in reversed(range(len(conditions))):
+            order.sort(key=lambda r, at=at: keys[r][at], reverse=conditions[at].descending)
     ordered = [rows[r] for r in order]
     start = 0
     for end in range(1, len(order) + 1):
