@@ -1,0 +1,54 @@
+"""The floors of the wide catalogue queries (benchmarks/run.py FLOORS): each names a catalogue
+query and only its parameters, and times on a graph."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from citygraph.query import bind, catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run():
+    spec = importlib.util.spec_from_file_location("cg_run", ROOT / "benchmarks" / "run.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_each_floor_is_a_catalogue_query_with_its_own_parameters(run):
+    queries = catalogue()
+    assert set(run.FLOORS) <= set(queries)
+    for name, text in run.FLOORS.items():
+        params = {p.name for p in queries[name].params}
+        assert set(re.findall(r"\$(\w+)", text)) <= params, name
+
+
+def test_floors_time_on_the_shipped_graph(run, kg):
+    queries = catalogue()
+    for name in run.FLOORS:
+        query = queries[name]
+        bindings = bind(query, dict(query.examples[0]) if query.examples else {})
+        seconds = run.floor_seconds(kg, name, bindings, runs=1)
+        assert seconds is not None and seconds > 0, name
+    assert run.floor_seconds(kg, "founders", {}, runs=1) is None  # a lookup: no floor
+
+
+def test_a_floor_reads_the_rows_its_query_is_made_of(run, kg):
+    # members of Eurocities: the floor reads each membership of the network, which is at least
+    # as many rows as the members the query lists
+    query = catalogue()["members-of-network"]
+    bindings = bind(query, {"network": "eurocities"})
+    floor_rows = kg.engine.query(run.floor_text("members-of-network", bindings)).rows
+    members = {row[0] for row in kg.engine.query(query.text, bindings).rows}
+    assert members and len(floor_rows) >= len(members)
+    assert members <= {row[1] for row in floor_rows}
