@@ -99,3 +99,15 @@ def test_without_disk_records_nothing_is_marked(plot, tmp_path: Path) -> None:
         plot.RESULTS = ROOT / "benchmarks" / "results"
     assert (tmp_path / "growth.md").read_text(encoding="utf-8").startswith("Fastest-growing")
     assert (tmp_path / "growth.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_query_grows_by_its_median_not_by_its_step_total(plot) -> None:
+    # five warm runs at M, three at L: the step's totals would understate the growth; the
+    # medians give it (x^1.5 here)
+    runs = _runs()
+    for size, runs_made in (("S", 5), ("M", 5), ("L", 3)):
+        query = runs[size]["records"][1]
+        query["median_seconds"] = query["seconds"]
+        query["seconds"] = query["seconds"] * (runs_made + 1)
+    found = plot.series(runs)
+    assert round(plot.exponent(found[("citygraph", "query: members-of-network")]), 2) == 1.5
