@@ -130,6 +130,11 @@ def summary(found: dict, disk: set) -> str:
     return text
 
 
+def _duration(seconds: float) -> str:
+    """Seconds, or milliseconds under one second (a lookup's median is a fraction of one)."""
+    return f"{seconds:,.2f} s" if seconds >= 1 else f"{seconds * 1000:,.1f} ms"
+
+
 def table(runs: dict[str, dict], found: dict, disk: set) -> str:
     sizes = list(runs)
     head = " | ".join(f"{s} time | {s} peak" for s in sizes)
@@ -144,7 +149,7 @@ def table(runs: dict[str, dict], found: dict, disk: set) -> str:
             quads = runs[size]["counts"]["quads"]
             s, m = by_quads.get(quads, (None, None))
             where = " (disk)" if s is not None and (stack, step, quads) in disk else ""
-            cells.append("—" if s is None else f"{s:,.2f} s{where}")
+            cells.append("—" if s is None else f"{_duration(s)}{where}")
             cells.append("—" if m is None else f"{m:,.0f} MB")
         k = exponent(points)
         shown = "—" if k is None else f"{k:.2f}"
@@ -152,6 +157,19 @@ def table(runs: dict[str, dict], found: dict, disk: set) -> str:
             shown += " (memory → disk)"
         lines.append(f"| {stack} | {step} | " + " | ".join(cells) + f" | {shown} |")
     return "\n".join(lines) + "\n"
+
+
+def drawn(found: dict, disk: set) -> list[tuple[tuple[str, str], bool]]:
+    """The steps of the figure: those of ``SHOWN``, then the fastest-growing ones (named above
+    the table) that ``SHOWN`` leaves out; each with whether it is among the fastest-growing."""
+    fastest_keys = [(stack, step) for _k, stack, step in fastest(found, disk)]
+    keys = []
+    for stack, prefix in SHOWN:
+        key = next((k for k in found if k[0] == stack and k[1].startswith(prefix)), None)
+        if key is not None:
+            keys.append(key)
+    keys += [key for key in fastest_keys if key not in keys]
+    return [(key, key in fastest_keys) for key in keys]
 
 
 def figure(runs: dict[str, dict], found: dict, disk: set, out: Path) -> None:
@@ -162,13 +180,11 @@ def figure(runs: dict[str, dict], found: dict, disk: set, out: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(10, 6.5), dpi=110)
     colours = iter(plt.get_cmap("tab20").colors)  # one colour per line (tab10 repeats after 10)
-    for stack, prefix in SHOWN:
-        key = next((k for k in found if k[0] == stack and k[1].startswith(prefix)), None)
-        if key is None:
-            continue
+    for key, fast in drawn(found, disk):
         points = [(q, s) for q, s, _ in found[key] if s]
         if not points:
             continue
+        stack = key[0]
         style = "--" if stack == "plain" else "-"
         k = exponent(found[key])
         colour = next(colours)
@@ -182,6 +198,7 @@ def figure(runs: dict[str, dict], found: dict, disk: set, out: Path) -> None:
             ax.plot(*zip(*stored, strict=True), "s", fillstyle="none", color=colour)
             continue
         label = f"{stack}: {key[1][:48]}" + (f"  (x^{k:.2f})" if k is not None else "")
+        label += "  fastest-growing" if fast else ""
         ax.plot(*zip(*sorted(points), strict=True), style, marker="o", label=label, color=colour)
     ax.set_xscale("log")
     ax.set_yscale("log")

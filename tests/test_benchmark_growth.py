@@ -63,6 +63,8 @@ def test_a_step_measured_on_disk_at_one_size_is_marked_in_the_table(plot) -> Non
         "| citygraph | query: members-of-network | 1.00 s | — | 31.62 s | — | 1,000.00 s | — "
         "| 1.50 |"
     )
+    # under a second, in milliseconds (a lookup's median would read "0.00 s")
+    assert rows[4] == "| citygraph | tiny | 0.0 ms | 1 MB | 0.1 ms | 1 MB | 10.0 ms | 1 MB | 2.00 |"
 
 
 def test_the_fastest_growing_steps_leave_out_storage_changes_and_noise(plot) -> None:
@@ -111,3 +113,14 @@ def test_a_query_grows_by_its_median_not_by_its_step_total(plot) -> None:
         query["seconds"] = query["seconds"] * (runs_made + 1)
     found = plot.series(runs)
     assert round(plot.exponent(found[("citygraph", "query: members-of-network")]), 2) == 1.5
+
+
+def test_the_figure_draws_the_fastest_growing_steps_too(plot) -> None:
+    runs = _runs()
+    for run in runs.values():
+        run["records"][1]["step"] = "query: timeline"  # not one of the steps always drawn
+    found, disk = plot.series(runs), plot.on_disk(runs)
+    assert plot.drawn(found, disk) == [
+        (("citygraph", "build (whole process)"), False),
+        (("citygraph", "query: timeline"), True),
+    ]
