@@ -419,10 +419,12 @@ _FLOOR_PREFIXES = (
 
 def floor_text(name: str, bindings: dict[str, Any]) -> str:
     """The query's floor (``FLOORS``) with its parameters written in."""
-    text = _FLOOR_PREFIXES + FLOORS[name]
-    for key, value in bindings.items():
-        text = text.replace(f"${key}", value.n3())
-    return text
+    import re
+
+    def value(found: re.Match[str]) -> str:
+        return bindings[found.group(1)].n3() if found.group(1) in bindings else found.group(0)
+
+    return _FLOOR_PREFIXES + re.sub(r"\$(\w+)", value, FLOORS[name])
 
 
 def floor_seconds(kg: Any, name: str, bindings: dict[str, Any], runs: int) -> float | None:
