@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -26,18 +27,30 @@ def kg_rdflib():
     return citygraph.load(engine="rdflib")
 
 
-@pytest.fixture(scope="session")
-def generator():
-    """benchmarks/generate.py as a module (it is a script, not part of the package)."""
+@functools.cache
+def _benchmark_script(stem: str, module_name: str):
+    """benchmarks/STEM.py as a module (the benchmarks are scripts, not part of the package)."""
     import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("cg_gen", ROOT / "benchmarks" / "generate.py")
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "benchmarks" / f"{stem}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def benchmark_script():
+    """Load a script of benchmarks/ by its name ("run", "plot"), once per session."""
+    return lambda stem: _benchmark_script(stem, f"cg_{stem}")
+
+
+@pytest.fixture(scope="session")
+def generator():
+    """benchmarks/generate.py as a module."""
+    return _benchmark_script("generate", "cg_gen")
 
 
 @pytest.fixture(scope="session")

@@ -3,26 +3,16 @@ query and only its parameters, and times on a graph."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from citygraph.query import bind, catalogue
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def run():
-    spec = importlib.util.spec_from_file_location("cg_run", ROOT / "benchmarks" / "run.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def run(benchmark_script):
+    return benchmark_script("run")
 
 
 def test_each_floor_is_a_catalogue_query_with_its_own_parameters(run):

@@ -3,9 +3,7 @@ memory at the others are marked, and their exponent is not ranked among the fast
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def plot():
-    spec = importlib.util.spec_from_file_location("cg_plot", ROOT / "benchmarks" / "plot.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def plot(benchmark_script):
+    return benchmark_script("plot")
 
 
 def _runs() -> dict[str, dict]:
