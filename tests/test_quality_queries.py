@@ -45,3 +45,105 @@ def test_missing_inverse_is_caught():
     assert any("not the inverse http://www.w3.org/ns/org#hasMember" in m for m in messages)
     assert any("without an org:Membership node" in m for m in messages)
     assert citygraph.__version__
+
+
+def _graph_of(engine: str, files: dict[str, str]):
+    """A graph of N-Triples texts, each in its own named graph (the key)."""
+    from citygraph.engine import make_engine
+    from citygraph.graph import KnowledgeGraph
+
+    kg = KnowledgeGraph(make_engine(engine))
+    for graph, text in files.items():
+        kg.engine.load_data(text, "ntriples", graph)
+    return kg
+
+
+def _rows(kg, stem: str) -> list[dict[str, str]]:
+    query = next(q for q in QUERIES if q.stem == stem)
+    result = kg.sparql(query.read_text(encoding="utf-8"))
+    return [{k: str(v) for k, v in zip(result.vars, r, strict=True)} for r in result.rows]
+
+
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "https://schema.org/"
+# The pairs of classes no IRI may have together, as the query has always listed them: the
+# finding names the second one as the value, and the graph of the first.
+INCOMPATIBLE = [
+    (f"{SCHEMA}City", f"{ORG}FormalOrganization"),
+    (f"{SCHEMA}City", f"{ORG}OrganizationalCollaboration"),
+    (f"{SCHEMA}City", f"{ORG}OrganizationalUnit"),
+    (f"{SCHEMA}City", f"{ORG}Membership"),
+    (f"{SCHEMA}City", "http://www.w3.org/2004/02/skos/core#Concept"),
+    (f"{ORG}FormalOrganization", f"{ORG}OrganizationalCollaboration"),
+    (f"{ORG}FormalOrganization", f"{ORG}OrganizationalUnit"),
+    (f"{ORG}OrganizationalCollaboration", f"{ORG}OrganizationalUnit"),
+    (f"{ORG}Membership", f"{ORG}FormalOrganization"),
+    (f"{ORG}Membership", f"{ORG}OrganizationalCollaboration"),
+    (f"{ORG}Membership", f"{ORG}OrganizationalUnit"),
+    (f"{ORG}ChangeEvent", f"{ORG}FormalOrganization"),
+    (f"{ORG}ChangeEvent", f"{SCHEMA}City"),
+    ("http://www.w3.org/2006/time#Instant", "http://www.w3.org/2006/time#Interval"),
+    ("http://purl.org/dc/terms/BibliographicResource", f"{ORG}FormalOrganization"),
+    ("http://purl.org/dc/terms/BibliographicResource", f"{SCHEMA}City"),
+    (f"{SCHEMA}QuantitativeValue", f"{ORG}FormalOrganization"),
+    (f"{SCHEMA}QuantitativeValue", f"{SCHEMA}City"),
+]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_every_pair_of_incompatible_classes_is_caught_once_with_its_graphs(engine):
+    # One entity per pair, typed with the first class in graph a and the second in graph b,
+    # plus a city and a network that are only what they are.
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    entity = "https://w3id.org/citygraph/id/e{}"
+    a = "".join(
+        f"<{entity.format(i)}> {rdf_type} <{c1}> .\n" for i, (c1, _) in enumerate(INCOMPATIBLE)
+    )
+    b = "".join(
+        f"<{entity.format(i)}> {rdf_type} <{c2}> .\n" for i, (_, c2) in enumerate(INCOMPATIBLE)
+    )
+    a += f"<https://w3id.org/citygraph/id/lyon> {rdf_type} <{SCHEMA}City> .\n"
+    b += f"<https://w3id.org/citygraph/id/net> {rdf_type} <{ORG}FormalOrganization> .\n"
+    graph_a, graph_b = "https://w3id.org/citygraph/graph/a", "https://w3id.org/citygraph/graph/b"
+    kg = _graph_of(engine, {graph_a: a, graph_b: b})
+    found = sorted(
+        (r["entity"], r["value"], r["graph"]) for r in _rows(kg, "incompatible-classes-violation")
+    )
+    expected = sorted((entity.format(i), c2, graph_a) for i, (_, c2) in enumerate(INCOMPATIBLE))
+    assert found == expected
+    message = next(
+        r["message"]
+        for r in _rows(kg, "incompatible-classes-violation")
+        if r["entity"] == entity.format(13)
+    )
+    assert message == (
+        f"typed http://www.w3.org/2006/time#Instant in {graph_a} and "
+        f"http://www.w3.org/2006/time#Interval in {graph_b}: one IRI cannot be both; "
+        "give one of them another IRI"
+    )
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_graphs_and_cited_sources_without_a_description_are_caught(engine):
+    # Graph a describes its source; graph b does not, and cites a source nobody describes.
+    dcterms = "http://purl.org/dc/terms/"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    source = "https://w3id.org/citygraph/id/source/{}"
+    graph = "https://w3id.org/citygraph/graph/{}"
+    described = (
+        f"<{source.format('a')}> {rdf_type} <{dcterms}BibliographicResource> .\n"
+        f'<{source.format("a")}> <{dcterms}title> "A" .\n'
+    )
+    city = "<https://w3id.org/citygraph/id/lyon>"
+    kg = _graph_of(
+        engine,
+        {
+            graph.format("a"): described + f"{city} <{dcterms}source> <{source.format('a')}> .\n",
+            graph.format("b"): f"{city} <{dcterms}source> <{source.format('elsewhere')}> .\n",
+        },
+    )
+    rows = _rows(kg, "undescribed-source-violation")
+    assert sorted((r["entity"], r.get("graph", "None")) for r in rows) == [
+        (source.format("b"), graph.format("b")),
+        (source.format("elsewhere"), "None"),
+    ]
