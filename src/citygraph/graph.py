@@ -297,11 +297,7 @@ class KnowledgeGraph:
 
     def has_more_than(self, n: int) -> bool:
         """More than ``n`` statements? Reads n + 1 of them at most (``len`` counts them all)."""
-        return bool(
-            self.engine.query(
-                f"ASK {{ {{ SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} OFFSET {n} LIMIT 1 }} }}"
-            ).boolean
-        )
+        return self.engine.has_more_than(n)
 
     # --- where things are written -----------------------------------------------------------
 
