@@ -723,7 +723,12 @@ def comparison(records: list[dict]) -> list[str]:
         ratio = f"{p / c:,.1f}x" if c else "—"
         lines.append(f"| {label} | {_fmt_seconds(p)} | {_fmt_seconds(c)} | {ratio} |")
     build = _find(records, "citygraph", "build (whole process")
-    if build and build["seconds"]:
+    if build and build["seconds"] and not any(r["stack"] == "plain" for r in records):
+        lines.append(  # (at L the plain stack is not run: no "at least 0 s" against it)
+            f"| **build** (citygraph: the whole `citygraph build`, every format) | not run at "
+            f"this size | {_fmt_seconds(build['seconds'])} | — |"
+        )
+    elif build and build["seconds"]:
         sign = "" if plain_complete else "at least "
         lines.append(
             f"| **build** (load + validate + Turtle; citygraph: the whole `citygraph build`, "

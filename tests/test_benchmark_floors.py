@@ -42,3 +42,21 @@ def test_a_floor_reads_the_rows_its_query_is_made_of(run, kg):
     members = {row[0] for row in kg.engine.query(query.text, bindings).rows}
     assert members and len(floor_rows) >= len(members)
     assert members <= {row[1] for row in floor_rows}
+
+
+def _record(stack: str, step: str, seconds: float | None) -> dict:
+    return {"stack": stack, "step": step, "seconds": seconds, "peak_mb": 1.0, "note": ""}
+
+
+def test_the_comparison_says_when_the_plain_stack_was_not_run(run):
+    # At L the plain stack is not run: its build is "not run", not "at least 0.0 ms" (0.0x).
+    only_ours = [_record("citygraph", "build (whole process: load, validate, every export)", 912)]
+    assert run.comparison(only_ours)[-1] == (
+        "| **build** (citygraph: the whole `citygraph build`, every format) | not run at this "
+        "size | 912.00 s | — |"
+    )
+    both = only_ours + [
+        _record("plain", "load (rdflib)", 300.0),
+        _record("citygraph", "load (Oxigraph, memory)", 10.0),
+    ]
+    assert run.comparison(both)[-1].endswith("| at least 300.00 s | 912.00 s | at least 0.3x |")
