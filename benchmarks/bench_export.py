@@ -82,7 +82,7 @@ def main() -> int:
         generate.generate(args.size, args.seed, data, violations=False)
 
         engine = OxigraphEngine()
-        seconds, _ = timed(lambda: (engine.bulk_load(data), engine.finish_loading()))
+        seconds, _ = timed(lambda: engine.bulk_load(data))
         kg = KnowledgeGraph(engine)
         print(f"size {args.size}: {len(kg)} quads; oxigraph load {seconds:.2f} s", flush=True)
         snap_s, snapshot = timed(lambda: export.Snapshot.of(kg))

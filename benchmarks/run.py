@@ -433,7 +433,6 @@ def floor_seconds(kg: Any, name: str, bindings: dict[str, Any], runs: int) -> fl
     if name not in FLOORS:
         return None
     text = floor_text(name, bindings)
-    kg.engine.finish_loading()  # (the raw store is read below, outside the engine's calls)
     store = kg.engine.store
     times = []
     for _ in range(runs + 1):

@@ -270,38 +270,6 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
 
 
-def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
-    tmp_path, capsys, monkeypatch
-):
-    """A file of many graphs has its union made in the background, while the build takes the
-    exports' snapshot from the graphs; the checks fork once it is made. The same bytes as a
-    serial build of that file."""
-    source = tmp_path / "source"
-    assert run(capsys, "build", "-o", str(source))[0] == 0
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    args = ["build", "--data", str(empty), "--with", str(source / "citygraph.nq")]
-    serial = tmp_path / "serial"
-    assert run(capsys, *args, "-o", str(serial))[0] == 0
-    from citygraph import export
-    from citygraph.engine import OxigraphEngine
-
-    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
-    started = []
-    real = OxigraphEngine._complete_union
-
-    def spy(self, names):
-        started.append(len(names))
-        real(self, names)
-
-    monkeypatch.setattr(OxigraphEngine, "_complete_union", spy)
-    overlapped = tmp_path / "overlapped"
-    code, _, err = run(capsys, *args, "-o", str(overlapped))
-    assert code == 0, err
-    assert started and started[0] > 10  # the sources' graphs, merged in the background
-    assert _files(overlapped) == _files(serial)
-
-
 def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, overlapped):
     """If the checks' process dies (out of memory), the build checks in its own process."""
     from citygraph import build as build_module

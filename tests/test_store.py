@@ -85,7 +85,6 @@ def test_big_files_are_streamed_and_bulk_loaded_with_the_same_statements(
     assert len(calls) == 1  # a fresh on-disk store: the bulk loader
     streamed = KnowledgeGraph.load(_empty(tmp_path), [small_file])
     assert len(calls) == 2  # a fresh store in memory: the bulk loader too, from the file
-    streamed.engine.finish_loading()  # the raw store is read below, outside the engine
     expected = set(ordinary.engine.store)
     assert set(bulk_loaded.engine.store) == expected
     assert set(streamed.engine.store) == expected
@@ -375,60 +374,3 @@ def test_what_is_kept_beside_a_store_is_derived_again_when_it_cannot_be_trusted(
     assert store_module.derived(folder, "x", "shape 2", compute("g")) == "g"
     assert not (folder / "citygraph-x.pickle").exists()
     assert calls == ["a", "c", "d", "e", "h", "g"]
-
-
-def test_a_file_of_many_graphs_has_its_union_made_while_its_graphs_are_read(monkeypatch):
-    """In memory, the union of a file of several graphs is completed in a background thread:
-    meanwhile the named graphs can be read (the build takes its snapshot from them), and any
-    other call waits for the union. The union is held back here until the graphs were read
-    (10 s at most, so that a reader that waited would fail the test rather than hang it)."""
-    import threading
-
-    from citygraph.engine import OxigraphEngine
-
-    release = threading.Event()
-    real = OxigraphEngine._insert_into_union
-
-    def held(self, graph):
-        release.wait(10)
-        real(self, graph)
-
-    monkeypatch.setattr(OxigraphEngine, "_insert_into_union", held)
-    engine = OxigraphEngine()
-    engine.load_data(BLANK, "nquads")
-    try:
-        graphs = engine.graphs()
-        h = engine.serialize("ntriples", "http://example.org/h")
-        quads = engine.serialize("nquads")
-        more = engine.has_more_than(3), engine.has_more_than(4)
-        pending = not engine._union_done.is_set()
-    finally:
-        release.set()
-    assert pending  # all of the above was read before the union was made
-    assert graphs == ["http://example.org/g", "http://example.org/h"]
-    assert h == b'<http://example.org/a> <http://example.org/q> "y" .\n'
-    assert len(quads.splitlines()) == 4
-    assert more == (True, False)
-    assert engine.select_text(JOIN) == (["x"], [("x",)])  # the blank node is one node
-    assert engine.select_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1] == [("3",)]
-
-
-def test_a_union_that_fails_in_the_background_is_a_clear_error_for_every_later_call(
-    monkeypatch,
-):
-    from citygraph.engine import OxigraphEngine
-
-    def broken(self, graph):
-        raise OSError("out of memory")
-
-    monkeypatch.setattr(OxigraphEngine, "_insert_into_union", broken)
-    engine = OxigraphEngine()
-    engine.load_data(BLANK, "nquads")
-    assert engine.graphs() == ["http://example.org/g", "http://example.org/h"]
-    for _ in range(2):  # never answered from an incomplete union
-        with pytest.raises(DataError) as caught:
-            engine.select_text("SELECT * WHERE { ?s ?p ?o }")
-        assert str(caught.value) == (
-            "merging the loaded graphs into their union failed (out of memory)\n"
-            "  hint: check the free memory, then run again"
-        )

@@ -80,10 +80,9 @@ def build(
     """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
     On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
-    the checks and the rendering overlap: this process takes the exports' snapshot from the
-    named graphs while the load completes their union; then a forked process runs the checks on
-    its copy of the loaded store, two forked workers render the RDF formats and this process
-    writes the CSV tables. (Processes, not threads: every row read
+    the checks and the rendering overlap: a forked process runs the checks on its copy of the
+    loaded store while this process takes the snapshot, two forked workers render the RDF
+    formats and this process writes the CSV tables. (Processes, not threads: every row read
     from a query result takes Python's lock, and two threads reading rows slow each other
     down several times.) Nothing is written before the checks have passed. Otherwise the
     checks come first, and the snapshot of the exports is taken only once they pass.
@@ -101,30 +100,25 @@ def build(
         and export.can_fork()
         and kg.has_more_than(export.PARALLEL_THRESHOLD)
     )
-    with staged_folder(out) as stage:
-        if overlap:
+    with staged_folder(out) as stage, _Checks(kg, validator, in_background=overlap) as checks:
+        background = checks.in_background  # (false again once the report is in)
+        if background:
             tell("checking the graph while the exports are written")
-            # the snapshot first: it reads the named graphs while the load is still completing
-            # their union in the background (OxigraphEngine); the checks fork once it is done
-            with (
-                export.Distribution(kg, stage, start=False) as distribution,
-                _Checks(kg, validator, in_background=True) as checks,
-            ):
-                distribution.start()
+            with export.Distribution(kg, stage) as distribution:
                 # the counts first, while the workers render (not alone at the end)
                 summary = summarize(kg, len(distribution.snapshot.triples))
                 written = distribution.write()  # meanwhile the checks run
                 report = checks.report()
         else:
             tell("checking the graph: SHACL shapes and quality queries")
-            report = kg.validate(validator=validator)
+            report = checks.report()
         if not report.conforms:  # the staging folder goes, the target stays as it was
             raise ConformanceError(
                 "the data does not conform; nothing was written\n"
                 + report.text(kg, warnings=False),
                 report,
             )
-        if not overlap:
+        if not background:
             tell("writing the exports")
             with export.Distribution(kg, stage) as distribution:
                 written = distribution.write()
@@ -152,7 +146,6 @@ class _Checks:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            kg.engine.finish_loading()  # no thread may be writing to the store at the fork
             global _SHARED
             _SHARED = kg
             self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))

@@ -1178,21 +1178,13 @@ class Distribution:
     so that only one file's bytes are held at a time.
     """
 
-    def __init__(self, kg: KnowledgeGraph, folder: Path, *, start: bool = True) -> None:
-        """Take the snapshot and, unless ``start`` is false, start the workers (see
-        :meth:`start`)."""
+    def __init__(self, kg: KnowledgeGraph, folder: Path) -> None:
         self.kg = kg
         self.folder = Path(folder)
         self.snapshot = Snapshot.of(kg)
         self._pool: Any = None
         self._pending: list[Any] = []
         self._facts: Any = None
-        if start:
-            self.start()
-
-    def start(self) -> None:
-        """On a large graph, start the two workers that render the RDF formats (else they are
-        rendered by :meth:`write`)."""
         if PARALLEL_THRESHOLD <= len(self.snapshot.triples) <= PARALLEL_LIMIT and can_fork():
             self._start()
 

@@ -297,7 +297,11 @@ class KnowledgeGraph:
 
     def has_more_than(self, n: int) -> bool:
         """More than ``n`` statements? Reads n + 1 of them at most (``len`` counts them all)."""
-        return self.engine.has_more_than(n)
+        return bool(
+            self.engine.query(
+                f"ASK {{ {{ SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} OFFSET {n} LIMIT 1 }} }}"
+            ).boolean
+        )
 
     # --- where things are written -----------------------------------------------------------
 
