@@ -270,6 +270,28 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
 
 
+def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
+    tmp_path, capsys, monkeypatch
+):
+    """One N-Quads file of many graphs (the path of the large generated graphs: one bulk load,
+    then the union of every graph), built serially and overlapped: the same files."""
+    source = tmp_path / "source"
+    assert run(capsys, "build", "-o", str(source))[0] == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["build", "--data", str(empty), "--with", str(source / "citygraph.nq")]
+    serial = tmp_path / "serial"
+    assert run(capsys, *args, "-o", str(serial))[0] == 0
+    from citygraph import export
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    overlapped = tmp_path / "overlapped"
+    code, _, err = run(capsys, *args, "-o", str(overlapped))
+    assert code == 0, err
+    assert _files(overlapped) == _files(serial)
+    assert (serial / "citygraph.nq").read_bytes() == (source / "citygraph.nq").read_bytes()
+
+
 def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, overlapped):
     """If the checks' process dies (out of memory), the build checks in its own process."""
     from citygraph import build as build_module
