@@ -147,3 +147,60 @@ def test_graphs_and_cited_sources_without_a_description_are_caught(engine):
         (source.format("b"), graph.format("b")),
         (source.format("elsewhere"), "None"),
     ]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_each_relation_stated_in_one_direction_is_caught_once(engine):
+    # Each of the six standard properties stated without its inverse; a membership node whose
+    # member states org:memberOf but the network lacks org:hasMember; and complete pairs of
+    # each property (memberOf with its membership node), which nothing may flag.
+    def iri(name: str) -> str:
+        return f"<https://w3id.org/citygraph/id/{name}>"
+
+    inverses = {
+        "memberOf": "hasMember",
+        "hasMember": "memberOf",
+        "subOrganizationOf": "hasSubOrganization",
+        "hasSubOrganization": "subOrganizationOf",
+        "unitOf": "hasUnit",
+        "hasUnit": "unitOf",
+    }
+    text = "".join(f"{iri(f'a-{p}')} <{ORG}{p}> {iri(f'b-{p}')} .\n" for p in inverses)
+    # complete pairs, which nothing may flag (memberOf and hasMember: lyon and net, below)
+    for prop in list(inverses)[2:]:
+        text += f"{iri(f'c-{prop}')} <{ORG}{prop}> {iri(f'd-{prop}')} .\n"
+        text += f"{iri(f'd-{prop}')} <{ORG}{inverses[prop]}> {iri(f'c-{prop}')} .\n"
+    # lyon is a member of net, with a membership node: complete. nice's node lacks hasMember.
+    for city, complete in (("lyon", True), ("nice", False)):
+        text += (
+            f"{iri(city)} <{ORG}memberOf> {iri('net')} .\n"
+            f"{iri(f'm-{city}')} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+            f"<{ORG}Membership> .\n"
+            f"{iri(f'm-{city}')} <{ORG}member> {iri(city)} .\n"
+            f"{iri(f'm-{city}')} <{ORG}organization> {iri('net')} .\n"
+        )
+        if complete:
+            text += f"{iri('net')} <{ORG}hasMember> {iri(city)} .\n"
+    kg = _graph_of(engine, {"https://w3id.org/citygraph/graph/t": text})
+    found = sorted(
+        (r["entity"], r["property"], r["value"]) for r in _rows(kg, "missing-inverse-violation")
+    )
+    name = "https://w3id.org/citygraph/id/{}".format
+    # each one-way statement; a-memberOf twice, as it also has no membership node (a second
+    # finding, with its own message); nice's statement, and its membership node
+    expected = [(name(f"a-{p}"), f"{ORG}{p}", name(f"b-{p}")) for p in inverses]
+    expected += [
+        (name("a-memberOf"), f"{ORG}memberOf", name("b-memberOf")),
+        (name("m-nice"), f"{ORG}organization", name("net")),
+        (name("nice"), f"{ORG}memberOf", name("net")),
+    ]
+    assert found == sorted(expected)
+    messages = {r["entity"]: r["message"] for r in _rows(kg, "missing-inverse-violation")}
+    assert messages[name("a-unitOf")] == (
+        f"states {ORG}unitOf {name('b-unitOf')} but not the inverse {ORG}hasUnit: "
+        "assert both directions"
+    )
+    assert messages[name("m-nice")] == (
+        f"membership node without {name('nice')} org:memberOf {name('net')} and its inverse "
+        "org:hasMember: assert both"
+    )
