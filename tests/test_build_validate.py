@@ -186,6 +186,63 @@ def test_violation_leaves_existing_dist_untouched(data_copy, tmp_path, capsys):
     assert {p: p.read_bytes() for p in dist.rglob("*") if p.is_file()} == before
 
 
+def _build_killed_while_writing(
+    target: Path, *, on_disk: bool = False, overlapped: bool = False
+) -> subprocess.CompletedProcess:
+    """`citygraph build -o target` in a process of its own that receives SIGTERM (`kill`, a CI
+    job's timeout) as the exports start being written (in a process of its own: without the
+    command's handler, the signal would end the tests)."""
+    script = (
+        "import os, signal, sys\n"
+        "from citygraph import export\n"
+        "from citygraph.cli import main\n"
+        "from citygraph.commands import build\n"
+        f"build.IN_MEMORY_STATEMENTS = {0 if on_disk else 3_000_000}\n"
+        f"export.PARALLEL_THRESHOLD = {0 if overlapped else 200_000}\n"
+        "export.Distribution.write = lambda self: os.kill(os.getpid(), signal.SIGTERM)\n"
+        f"sys.exit(main(['build', '-o', {str(target)!r}]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.mark.parametrize("overlapped", [False, True], ids=["serial", "overlapped"])
+def test_a_build_stopped_by_sigterm_leaves_nothing_behind(tmp_path, overlapped):
+    """The staging folder goes, the target is not made, the command says so and exits 143
+    (128 + SIGTERM). Overlapped, the forked checks and render workers end with it."""
+    done = _build_killed_while_writing(tmp_path / "dist", overlapped=overlapped)
+    assert (done.returncode, done.stdout) == (143, ""), done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "citygraph build: stopped (SIGTERM); no output was written"
+    )
+    assert list(tmp_path.iterdir()) == []  # no target, no hidden staging folder
+
+
+def test_a_large_build_stopped_by_sigterm_deletes_its_temporary_store(tmp_path):
+    done = _build_killed_while_writing(tmp_path / "dist", on_disk=True)
+    assert done.returncode == 143, done.stderr
+    assert "building on disk" in done.stderr  # it did make a temporary store
+    assert list(tmp_path.iterdir()) == []  # neither that store nor a stage is left
+
+
+def test_a_program_that_handles_sigterm_keeps_its_handler(tmp_path, capsys):
+    import signal
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert run(capsys, "build", "-o", str(tmp_path / "dist"))[0] == 0
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert run(capsys, "build", "-o", str(tmp_path / "dist"))[0] == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # set while it ran, then put back
+
+
 def test_missing_data_folder(tmp_path, capsys):
     code, _, err = run(capsys, "validate", "--data", str(tmp_path / "none"))
     assert code == 1 and "no such data folder" in err

@@ -3,7 +3,8 @@
 Each subcommand lives in ``citygraph.commands.<name>`` and registers itself with ``register()``.
 Those modules import nothing heavy at the top, so ``citygraph --help`` stays fast; the work is
 imported when a command runs. Exit codes: 0 success, 1 the data does not conform or the work
-failed, 2 usage error. Data goes to standard output, messages to standard error.
+failed, 2 usage error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM. Data goes to standard
+output, messages to standard error.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from . import __version__
 from .errors import CitygraphError
@@ -56,13 +60,53 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a CI job's timeout), raised in the command's main thread like Ctrl-C's
+    KeyboardInterrupt, so that every cleanup runs: a staging folder or a temporary store of
+    gigabytes is deleted instead of being left behind."""
+
+
+_MAIN_PID = os.getpid()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    if os.getpid() != _MAIN_PID:  # a forked worker: it ends, as SIGTERM ends a process
+        os._exit(128 + signum)
+    raise Terminated
+
+
+@contextmanager
+def _cleanup_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (only where nobody else
+    handles it: a program that calls :func:`main` keeps its own handler)."""
+    global _MAIN_PID
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    _MAIN_PID = os.getpid()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not getattr(args, "run", None):
         parser().print_help(sys.stderr)
         return 2
     try:
-        code = args.run(args)
+        with _cleanup_on_sigterm():
+            code = args.run(args)
+    except Terminated:
+        print(
+            f"citygraph {args.command}: stopped (SIGTERM); no output was written", file=sys.stderr
+        )
+        return 143
     except CitygraphError as error:
         print(f"citygraph {args.command}: {error}", file=sys.stderr)
         return error.exit_code
