@@ -129,14 +129,19 @@ def test_file_that_is_not_utf8(data_copy, capsys):
     assert "save the file as UTF-8" in err
 
 
-@pytest.mark.parametrize("overlap", [False, True], ids=["serial", "overlapped"])
+@pytest.mark.parametrize("overlap", [None, "fork", "thread"])
 def test_date_that_does_not_exist(data_copy, tmp_path, capsys, monkeypatch, overlap):
-    """Also with the build of large graphs (checks in a forked process while the files are
-    rendered): the same report, nothing written, no staging folder left."""
+    """Also with the builds of large graphs (checks in a forked process, or in a thread on a
+    temporary on-disk store, while the files are written): the same report, nothing written,
+    no staging folder and no store left."""
     if overlap:
         from citygraph import export
 
         monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    if overlap == "thread":
+        from citygraph.commands import build as build_command
+
+        monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
     write(
         data_copy,
         "bad-date.ttl",
@@ -187,7 +192,7 @@ def test_violation_leaves_existing_dist_untouched(data_copy, tmp_path, capsys):
 
 
 def _build_killed_while_writing(
-    target: Path, *, on_disk: bool = False, overlapped: bool = False
+    target: Path, *, on_disk: bool = False, overlapped: bool = False, slow_checks: bool = False
 ) -> subprocess.CompletedProcess:
     """`citygraph build -o target` in a process of its own that receives SIGTERM (`kill`, a CI
     job's timeout) as the exports start being written (in a process of its own: without the
@@ -198,8 +203,15 @@ def _build_killed_while_writing(
         "from citygraph.cli import main\n"
         "from citygraph.commands import build\n"
         + ("build.IN_MEMORY_STATEMENTS = 0\n" if on_disk else "")  # on disk by itself
-        + ("export.PARALLEL_THRESHOLD = 0\n" if overlapped else "")  # forked workers
-        + "export.Distribution.write = lambda self: os.kill(os.getpid(), signal.SIGTERM)\n"
+        + ("export.PARALLEL_THRESHOLD = 0\n" if overlapped else "")  # checks beside the exports
+        + (  # checks still running when the signal comes
+            "import time\nfrom citygraph.graph import KnowledgeGraph\n"
+            "KnowledgeGraph.validate = lambda *_, **__: time.sleep(60)\n"
+            if slow_checks
+            else ""
+        )
+        + "export.Distribution.write = (\n"
+        "    lambda self, *_, **__: os.kill(os.getpid(), signal.SIGTERM))\n"
         + f"sys.exit(main(['build', '-o', {str(target)!r}]))\n"
     )
     return subprocess.run(
@@ -220,8 +232,16 @@ def test_a_build_stopped_by_sigterm_leaves_nothing_behind(tmp_path, overlapped):
     assert list(tmp_path.iterdir()) == []  # no target, no hidden staging folder
 
 
-def test_a_large_build_stopped_by_sigterm_deletes_its_temporary_store(tmp_path):
-    done = _build_killed_while_writing(tmp_path / "dist", on_disk=True)
+@pytest.mark.parametrize("overlapped", [False, True], ids=["serial", "checks-in-a-thread"])
+def test_a_large_build_stopped_by_sigterm_deletes_its_temporary_store(tmp_path, overlapped):
+    """Also when a thread is still running the checks on that store: it is not waited for."""
+    import time
+
+    started = time.monotonic()
+    done = _build_killed_while_writing(
+        tmp_path / "dist", on_disk=True, overlapped=overlapped, slow_checks=overlapped
+    )
+    assert time.monotonic() - started < 40  # not the minute the checks would still take
     assert done.returncode == 143, done.stderr
     assert "building on disk" in done.stderr  # it did make a temporary store
     assert list(tmp_path.iterdir()) == []  # neither that store nor a stage is left
@@ -307,22 +327,14 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
     serial = tmp_path / "serial"
     code, _, serial_err = run(capsys, "build", "-o", str(serial))
     assert code == 0
-    from citygraph import build as build_module
     from citygraph import export
 
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
-    seen = []
-    real = build_module._Checks.__init__
-
-    def spy(self, kg, validator, *, in_background):
-        seen.append(in_background)
-        real(self, kg, validator, in_background=in_background)
-
-    monkeypatch.setattr(build_module._Checks, "__init__", spy)
+    seen = _spy_on_overlap(monkeypatch)
     overlapped = tmp_path / "overlapped"
     code, _, err = run(capsys, "build", "-o", str(overlapped))
     assert code == 0
-    assert seen == [True]
+    assert seen == ["fork"]
     assert _files(overlapped) == _files(serial)
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
 
@@ -532,6 +544,109 @@ def test_a_large_graph_is_built_in_a_temporary_store_with_the_same_bytes(tmp_pat
     assert Path(path).parent.parent == tmp_path and read_only is True
     assert Path(path).parent.name.startswith(".citygraph-build-store-")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["disk", "memory"]
+
+
+def _spy_on_overlap(monkeypatch) -> list[str | None]:
+    """How each build runs its checks beside its exports ("fork", "thread" or None)."""
+    from citygraph import build as build_module
+
+    seen: list[str | None] = []
+    real = build_module._Checks.__init__
+
+    def spy(self, kg, validator, *, how):
+        seen.append(how)
+        real(self, kg, validator, how=how)
+
+    monkeypatch.setattr(build_module._Checks, "__init__", spy)
+    return seen
+
+
+@pytest.mark.parametrize("where", ["disk", "memory-without-fork"])
+def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
+    tmp_path, capsys, monkeypatch, large, where
+):
+    """On disk (a store is not shared by fork), or where processes cannot be forked, a large
+    build checks the graph in a thread while it takes the snapshot and writes the tables: the
+    checks here wait until the snapshot has been taken, which a build that checked first would
+    never do. The same files as the serial build in memory."""
+    import threading
+
+    from citygraph import export
+    from citygraph.graph import KnowledgeGraph
+
+    serial = tmp_path / "serial"
+    assert run(capsys, "build", "--in-memory", "-o", str(serial))[0] == 0
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    if where == "memory-without-fork":
+        monkeypatch.setattr(export, "can_fork", lambda: False)
+    snapshot_taken = threading.Event()
+    real_of, real_validate = export.Snapshot.of, KnowledgeGraph.validate
+
+    def taking(kg):
+        snapshot = real_of(kg)
+        snapshot_taken.set()
+        return snapshot
+
+    def checking(self, **options):
+        assert threading.current_thread().name == "citygraph-checks"
+        assert snapshot_taken.wait(timeout=60), "the exports waited for the checks"
+        return real_validate(self, **options)
+
+    monkeypatch.setattr(export.Snapshot, "of", taking)
+    monkeypatch.setattr(KnowledgeGraph, "validate", checking)
+    seen = _spy_on_overlap(monkeypatch)
+    overlapped = tmp_path / "overlapped"
+    args = ["build", "-o", str(overlapped)]
+    code, _, err = run(capsys, *(args + ["--in-memory"] if where != "disk" else args))
+    assert code == 0, err
+    assert seen == ["thread"]
+    assert "validation: conforms (0 violations, 117 warnings)" in err
+    assert _files(overlapped) == _files(serial)
+
+
+def test_checks_in_a_thread_that_fail_stop_the_build_before_any_rdf_is_rendered(
+    data_copy, tmp_path, capsys, monkeypatch, large
+):
+    """The tables are written while the checks run, but the RDF formats (the build's peak of
+    memory) only once they pass: here they never start, and nothing is left."""
+    from citygraph import export
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    rendered: list[str] = []
+    real_render = export.render_file
+
+    def render(folder, fmt, snapshot):
+        rendered.append(fmt)
+        return real_render(folder, fmt, snapshot)
+
+    monkeypatch.setattr(export, "render_file", render)
+    seen = _spy_on_overlap(monkeypatch)
+    write(data_copy, "bad.ttl", "id:nowhere-city a cg:City ; dcterms:source src:test-source .\n")
+    dist = tmp_path / "out" / "dist"
+    code, _, err = run(capsys, "build", "--data", str(data_copy), "-o", str(dist))
+    assert (code, seen, rendered) == (1, ["thread"], [])
+    assert "the data does not conform; nothing was written" in err
+    assert "id:nowhere-city" in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_an_error_in_the_checks_thread_is_the_builds_error(tmp_path, capsys, monkeypatch, large):
+    """What stops the checks in their thread stops the build with its own message."""
+    from citygraph import export
+    from citygraph.errors import DataError
+    from citygraph.graph import KnowledgeGraph
+
+    def failing(self, **options):
+        raise DataError("shapes.ttl: the shapes graph is broken")
+
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(KnowledgeGraph, "validate", failing)
+    dist = tmp_path / "out" / "dist"
+    code, out, err = run(capsys, "build", "-o", str(dist))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1] == "citygraph build: shapes.ttl: the shapes graph is broken"
+    assert "Traceback" not in err
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_in_memory_or_a_store_given_keeps_the_graph_where_it_is_asked(tmp_path, capsys, large):

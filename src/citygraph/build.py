@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,46 +80,41 @@ def build(
 ) -> BuildSummary:
     """Validate; on success write the distribution to ``out`` (atomically), else raise.
 
-    On a large graph (Oxigraph in memory, more than ``export.PARALLEL_THRESHOLD`` statements)
-    the checks and the rendering overlap: a forked process runs the checks on its copy of the
+    On a large graph (Oxigraph, more than ``export.PARALLEL_THRESHOLD`` statements) the checks
+    and the exports overlap. In memory, a forked process runs the checks on its copy of the
     loaded store while this process takes the snapshot, two forked workers render the RDF
     formats and this process writes the CSV tables. (Processes, not threads: every row read
     from a query result takes Python's lock, and two threads reading rows slow each other
-    down several times.) Nothing is written before the checks have passed. Otherwise the
-    checks come first, and the snapshot of the exports is taken only once they pass.
-    ``progress`` is told each stage as it starts (the command says it at a terminal: at 10 M
-    statements each takes minutes).
+    down several times.) On disk (a store is not shared by fork) or where processes cannot be
+    forked, a thread runs the checks: Oxigraph evaluates their queries without Python's lock,
+    and they return few rows, while this process takes the snapshot and writes the tables; the
+    RDF formats are rendered once the checks have passed (so that the checks' memory and the
+    renderers' are not held at once). Either way the files go to a staging folder, which is
+    deleted if the checks fail. Otherwise (a small graph, or rdflib) the checks come first, and
+    the snapshot of the exports is taken only once they pass. ``progress`` is told each stage
+    as it starts (the command says it at a terminal: at 10 M statements each takes minutes).
     """
     from . import export
     from .validate import check_validator
 
     check_validator(validator)
     tell = progress or (lambda _message: None)
-    overlap = (
-        kg.engine.name == "oxigraph"
-        and getattr(kg.engine, "path", None) is None  # an on-disk store is not shared by fork
-        and export.can_fork()
-        and kg.has_more_than(export.PARALLEL_THRESHOLD)
-    )
-    with staged_folder(out) as stage, _Checks(kg, validator, in_background=overlap) as checks:
-        background = checks.in_background  # (false again once the report is in)
-        if background:
+    with staged_folder(out) as stage, _Checks(kg, validator, how=_overlap(kg)) as checks:
+        if checks.in_background:
             tell("checking the graph while the exports are written")
+            passed: list[ValidationReport] = []
+
+            def checks_passed() -> None:  # before the RDF formats are rendered (or waited for)
+                passed.append(_conforming(kg, checks.report()))
+
             with export.Distribution(kg, stage) as distribution:
                 # the counts first, while the workers render (not alone at the end)
                 summary = summarize(kg, len(distribution.snapshot.triples))
-                written = distribution.write()  # meanwhile the checks run
-                report = checks.report()
+                written = distribution.write(before_rendering=checks_passed)
+            report = passed[0]
         else:
             tell("checking the graph: SHACL shapes and quality queries")
-            report = checks.report()
-        if not report.conforms:  # the staging folder goes, the target stays as it was
-            raise ConformanceError(
-                "the data does not conform; nothing was written\n"
-                + report.text(kg, warnings=False),
-                report,
-            )
-        if not background:
+            report = _conforming(kg, checks.report())
             tell("writing the exports")
             with export.Distribution(kg, stage) as distribution:
                 written = distribution.write()
@@ -126,6 +122,29 @@ def build(
     summary.report = report
     summary.files = [out / p.relative_to(stage) for p in written]
     return summary
+
+
+def _conforming(kg: KnowledgeGraph, report: ValidationReport) -> ValidationReport:
+    """The report, if the graph conforms; else the error that stops the build (and so removes
+    its staging folder: the target stays as it was)."""
+    if not report.conforms:
+        raise ConformanceError(
+            "the data does not conform; nothing was written\n" + report.text(kg, warnings=False),
+            report,
+        )
+    return report
+
+
+def _overlap(kg: KnowledgeGraph) -> str | None:
+    """How the build runs its checks beside the exports: "fork", "thread" or not at all."""
+    from . import export
+
+    if kg.engine.name != "oxigraph" or not kg.has_more_than(export.PARALLEL_THRESHOLD):
+        return None
+    # a forked process shares the loaded store's pages; an on-disk store is not shared by fork
+    if getattr(kg.engine, "path", None) is None and export.can_fork():
+        return "fork"
+    return "thread"
 
 
 _SHARED: KnowledgeGraph | None = None
@@ -137,12 +156,16 @@ def _validate_shared(validator: str) -> ValidationReport:
 
 
 class _Checks:
-    """The graph's checks, here or in a forked process that shares the loaded store's pages."""
+    """The graph's checks: here when the report is asked for, or begun at once in the
+    background (``how``: "fork", a forked process that shares the loaded store's pages, or
+    "thread", a thread of this process)."""
 
-    def __init__(self, kg: KnowledgeGraph, validator: str, *, in_background: bool) -> None:
+    def __init__(self, kg: KnowledgeGraph, validator: str, *, how: str | None) -> None:
         self.kg, self.validator = kg, validator
         self.pool: Any = None
-        if in_background:
+        self.thread: threading.Thread | None = None
+        self.outcome: list[Any] = []  # the thread's report, or the exception it raised
+        if how == "fork":
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -150,12 +173,29 @@ class _Checks:
             _SHARED = kg
             self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
             self.future = self.pool.submit(_validate_shared, validator)
+        elif how == "thread":
+            # a daemon: a build stopped by Ctrl-C does not wait for the query in progress
+            self.thread = threading.Thread(target=self._run, name="citygraph-checks", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.outcome.append(self.kg.validate(validator=self.validator))
+        except BaseException as exc:  # noqa: BLE001 - handed to report(), in the main thread
+            self.outcome.append(exc)
 
     @property
     def in_background(self) -> bool:
-        return self.pool is not None
+        return self.pool is not None or self.thread is not None
 
     def report(self) -> ValidationReport:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+            (outcome,) = self.outcome
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
         if self.pool is not None:
             try:
                 return self.future.result()

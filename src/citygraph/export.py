@@ -1213,16 +1213,20 @@ class Distribution:
                 self.close()
         return {FILES[fmt]: render_file(self.folder, fmt, self.snapshot) for fmt in RDF_FORMATS}
 
-    def write(self) -> list[Path]:
+    def write(self, before_rendering: Callable[[], None] | None = None) -> list[Path]:
         """Write every file; their paths: the data files, the context, the tables, then
         ``catalog.ttl`` (which holds their sizes and checksums), then ``SHA256SUMS`` over
-        everything, the catalog included."""
+        everything, the catalog included. ``before_rendering`` is called once the tables are
+        written, before the RDF formats are rendered here or waited for (a build waits there
+        for its checks, and stops if they fail)."""
         from .catalog import catalog_turtle
 
         tables = {  # meanwhile the workers render the RDF formats
             f"{CSV_FOLDER}/{name}": put(self.folder, f"{CSV_FOLDER}/{name}", data)
             for name, data in csv_files(self.kg).items()
         }
+        if before_rendering is not None:
+            before_rendering()
         files: dict[str, WrittenFile] = self._rendered()
         files[CONTEXT_FILE] = put(self.folder, CONTEXT_FILE, context_bytes())
         files.update(tables)
