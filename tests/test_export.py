@@ -284,6 +284,7 @@ def test_failed_build_leaves_previous_files_intact(kg, tmp_path, monkeypatch):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(export.RENDERERS, "rdfxml", broken)  # fails after ttl, nt, nq, trig...
+    monkeypatch.setitem(export.STREAMERS, "rdfxml", broken)  # (the file is written in pieces)
     with pytest.raises(RuntimeError), staged_folder(target) as stage:
         export.write_distribution(kg, stage)
     after = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
@@ -401,3 +402,62 @@ def test_jsonld_keeps_blank_nodes_escapes_and_every_kind_of_literal():
     nquads = pyld.jsonld.to_rdf(document, {"format": "application/n-quads"})
     expected = Graph().parse(data=ntriples, format="nt")
     assert isomorphic(Graph().parse(data=nquads, format="nt"), expected)
+
+
+_ID = "https://w3id.org/citygraph/id/"
+_PIECES_LINES = sorted(
+    [
+        f"<{_ID}aimf> <{RDF}type> <https://w3id.org/citygraph/ontology#CityNetwork> .",
+        f'<{_ID}aimf> <http://www.w3.org/2000/01/rdf-schema#label> "AIMF"@fr .',
+        f"<{_ID}aimf> <https://w3id.org/citygraph/ontology#reportedSize> "
+        f"<{_ID}size/aimf/cities-2020> .",
+        f'<{_ID}size/aimf/cities-2020> <https://schema.org/value> "300"^^'
+        "<http://www.w3.org/2001/XMLSchema#integer> .",
+        f'<{_ID}marseille> <http://www.w3.org/2000/01/rdf-schema#label> "Marseille" .',
+    ]
+)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 64, 8 << 20])
+def test_turtle_trig_and_rdfxml_are_written_in_pieces(tmp_path, monkeypatch, piece):
+    """The Turtle, TriG and RDF/XML files are written piece by piece from the serialiser's text,
+    read in place (at 10 M statements a copy of it is 450-920 MB). Whatever the size of the
+    pieces, the file is the same readable text: the used prefixes only, a blank line between
+    subjects, and a name that would need "\\/" written as a full IRI (worked out by hand)."""
+    from citygraph.export import Snapshot, rdfxml, render_file, trig, turtle
+
+    graph = "https://w3id.org/citygraph/graph/marseille-reseaux-de-villes"
+    snapshot = Snapshot({graph: list(_PIECES_LINES)}, list(_PIECES_LINES))
+    expected = {
+        "turtle": turtle(_PIECES_LINES, export._comment()),
+        "trig": trig(snapshot, export._comment()),
+        "rdfxml": rdfxml(_PIECES_LINES),
+    }
+    assert (
+        expected["turtle"]
+        == (
+            f"# {export._comment()}\n"
+            "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+            "@prefix schema: <https://schema.org/> .\n"
+            "@prefix cg: <https://w3id.org/citygraph/ontology#> .\n"
+            "@prefix id: <https://w3id.org/citygraph/id/> .\n"
+            "\n"
+            "id:aimf a cg:CityNetwork ;\n"
+            '\trdfs:label "AIMF"@fr ;\n'
+            "\tcg:reportedSize <https://w3id.org/citygraph/id/size/aimf/cities-2020> .\n"
+            "\n"
+            'id:marseille rdfs:label "Marseille" .\n'
+            "\n"
+            "<https://w3id.org/citygraph/id/size/aimf/cities-2020> schema:value 300 .\n"
+        ).encode()
+    )
+    assert b'\n\tid:marseille rdfs:label "Marseille" .\n\n' in expected["trig"]
+    monkeypatch.setattr(export, "_PIECE", piece)
+    for fmt, text in expected.items():
+        pieces = list(export.STREAMERS[fmt](snapshot))
+        # RDF/XML: before the declarations, them, the rest; the others: header, lines, end
+        assert len(pieces) >= (6 if piece == 1 and fmt != "rdfxml" else 3)
+        written = render_file(tmp_path, fmt, snapshot)
+        data = (tmp_path / export.FILES[fmt]).read_bytes()
+        assert data == text, fmt
+        assert (written.size, written.sha256) == (len(data), export.sha256(data))
