@@ -328,25 +328,42 @@ _PIECE = 8 << 20  # bytes of a rendered text handled (and written) at a time
 def _with_header(body: bytes, comment: str) -> Iterator[bytes]:
     """Oxigraph writes its @prefix lines in hash order: write our own, in a fixed order and only
     those used, and a blank line between subjects (Turtle literals hold no raw newline). In
-    pieces, read from the body in place: no copy of a text of hundreds of MB (at 10 M
-    statements the Turtle is 450 MB, and each whole copy was one more in the build's peak)."""
+    pieces, read from the body in place: no whole copy of a text of hundreds of MB (at 10 M
+    statements the Turtle is 450 MB, and each copy was one more in the build's peak)."""
     start, end = _prefix_lines_end(body), len(body)
     while end > start and body[end - 1] == 0x0A:  # the trailing line ends: one is written back
         end -= 1
     used = _used_prefixes(body, start, end)  # found early in the body: fast
-    if body.find(b"\\/", start, end) != -1:  # rare: names with "\/", written out in full
-        body, converted = _unescape_names(body[start:end])
-        start, end = 0, len(body)
-        for name in converted & used.keys():  # still used by a name that was not written out?
-            if not _writes(body, name):
-                del used[name]
+    pieces: Iterable[bytes] = (body[a:b] for a, b in _line_pieces(body, start, end))
+    if body.find(b"\\/", start, end) != -1:
+        # names with "\/" are written out in full, piece by piece; a prefix that only such
+        # names used is not declared (so all pieces are converted before the header is written)
+        converted: list[bytes] = []
+        names: set[str] = set()  # the prefixes of the names written out
+        written: set[str] = set()  # the prefixes still written after that
+        for piece in pieces:
+            text, of_piece = _unescape_names(piece)
+            names |= of_piece
+            written |= {name for name in used.keys() - written if _writes(text, name)}
+            converted.append(text)
+        used = {k: v for k, v in used.items() if k not in names or k in written}
+        converted.reverse()  # each piece let go of once written
+        pieces = (converted.pop() for _ in range(len(converted)))
+        del body  # (the converted pieces replace it)
     header = "".join(f"@prefix {k}: <{v}> .\n" for k, v in used.items())
     yield f"# {comment}\n{header}\n".encode()
-    while start < end:  # each piece ends after a line end, so no " .\n" spans two pieces
-        stop = body.find(b"\n", min(start + _PIECE, end) - 1, end) + 1 or end
-        yield body[start:stop].replace(b" .\n", b" .\n\n")
-        start = stop
+    for piece in pieces:
+        yield piece.replace(b" .\n", b" .\n\n")
     yield b"\n"
+
+
+def _line_pieces(text: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` in pieces of about ``_PIECE`` bytes, each ending after a line end (so
+    that no " .\n", and no term, spans two pieces)."""
+    while start < end:
+        stop = text.find(b"\n", min(start + _PIECE, end) - 1, end) + 1 or end
+        yield start, stop
+        start = stop
 
 
 def turtle(lines: list[str] | bytes, comment: str = "citygraph", *, ordered: bool = False) -> bytes:
