@@ -145,12 +145,13 @@ class Snapshot:
         """Whether :meth:`share_reading_text` ran (the parallel path, a graph of moderate size)."""
         return self._reading_text is not None
 
-    def union_text(self) -> bytes:
-        """The union as one N-Triples text, in reading order if that text was shared, else
-        sorted (for what does not depend on the order)."""
+    def union_pieces(self) -> Iterator[bytes]:
+        """The union as N-Triples text, in pieces that end at a line end: the one text in
+        reading order if it was shared, else the sorted lines, piece by piece (for what does
+        not depend on the order)."""
         if self._reading_text is not None:
-            return self._reading_text
-        return b"".join(_chunks(self.triples))
+            return iter((self._reading_text,))
+        return _chunks(self.triples)
 
     def reading_input(self) -> list[str] | bytes:
         """What the Turtle and RDF/XML writers parse: the union in reading order, as
