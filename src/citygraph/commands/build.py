@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # Above this many statements (estimated from the files' sizes) a build without --store loads the
 # graph into a temporary on-disk store rather than into memory. In memory, a build holds the
 # store (sources and their union) and the export snapshot: 1.8 GB at 1.1 M statements, 22.7 GB at
-# 10 M (notes/issue-7.md); on disk the 10 M build peaks at 7.2-7.4 GB in about the same time.
+# 10 M (notes/issue-7.md); on disk the 10 M build peaks at 6.4 GB in about the same time.
 # This is also where the exports stop being rendered in parallel (export.PARALLEL_LIMIT).
 IN_MEMORY_STATEMENTS = 3_000_000
 
