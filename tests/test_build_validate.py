@@ -727,8 +727,63 @@ def test_at_a_terminal_an_overlapped_build_says_both_run_at_once(tmp_path, capsy
         patch.setattr(export, "PARALLEL_THRESHOLD", 0)
         code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
     assert code == 0
-    assert err.splitlines()[0] == "checking the graph while the exports are written"
-    assert "writing the exports" not in err
+    lines = err.splitlines()
+    assert lines[: lines.index("entities by class:")] == [
+        "checking the graph while the exports are written",
+        "taking the snapshot of the graph for the exports",
+        "writing the CSV tables",
+        *([] if "waiting for the checks" not in lines else ["waiting for the checks"]),
+        "the checks passed",
+        "waiting for the RDF files",  # the forked workers write them
+        "writing catalog.ttl and SHA256SUMS",
+    ]
+
+
+def test_at_a_terminal_a_large_build_on_disk_names_each_stage(tmp_path, capsys, monkeypatch, large):
+    """At 10 M statements the stages after the load take minutes each: the build says which
+    one it is in, and that it waits for the checks (here they are made to wait until it asks
+    whether they are done, so that it must), then each RDF file as it writes it."""
+    import threading
+
+    from citygraph import build as build_module
+    from citygraph import export
+    from citygraph.graph import KnowledgeGraph
+
+    _at_a_terminal(monkeypatch)
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)  # too large for forked writers, as at L
+    asked = threading.Event()
+    real_done, real_validate = build_module._Checks.done, KnowledgeGraph.validate
+
+    def done(self):
+        answer = real_done(self)
+        asked.set()
+        return answer
+
+    def checking(self, **options):
+        assert asked.wait(timeout=60)
+        return real_validate(self, **options)
+
+    monkeypatch.setattr(build_module._Checks, "done", done)
+    monkeypatch.setattr(KnowledgeGraph, "validate", checking)
+    code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0].startswith("about 0 million statements: building on disk, in ")
+    assert lines[1 : lines.index("entities by class:")] == [
+        "checking the graph while the exports are written",
+        "taking the snapshot of the graph for the exports",
+        "writing the CSV tables",
+        "waiting for the checks",
+        "the checks passed",
+        "writing citygraph.ttl",
+        "writing citygraph.nt",
+        "writing citygraph.nq",
+        "writing citygraph.trig",
+        "writing citygraph.jsonld",
+        "writing citygraph.rdf",
+        "writing catalog.ttl and SHA256SUMS",
+    ]
 
 
 def test_a_build_that_fails_its_checks_does_not_start_the_exports(

@@ -105,9 +105,12 @@ def build(
             passed: list[ValidationReport] = []
 
             def checks_passed() -> None:  # before the RDF formats are rendered (or waited for)
+                if not checks.done():
+                    tell("waiting for the checks")
                 passed.append(_conforming(kg, checks.report()))
+                tell("the checks passed")
 
-            with export.Distribution(kg, stage) as distribution:
+            with export.Distribution(kg, stage, tell) as distribution:
                 # the counts first, while the workers render (not alone at the end)
                 summary = summarize(kg, len(distribution.snapshot.triples))
                 written = distribution.write(before_rendering=checks_passed)
@@ -187,6 +190,12 @@ class _Checks:
     @property
     def in_background(self) -> bool:
         return self.pool is not None or self.thread is not None
+
+    def done(self) -> bool:
+        """Whether the report is in (or, here, can be made now)."""
+        if self.thread is not None:
+            return not self.thread.is_alive()
+        return self.pool is None or self.future.done()
 
     def report(self) -> ValidationReport:
         if self.thread is not None:

@@ -1227,12 +1227,17 @@ class Distribution:
     checksums); :meth:`write` then writes the CSV tables here, waits for the workers and adds the
     catalog and the checksums. The writers are pure functions of the snapshot: the same bytes in
     any process, in any order. Without workers, each file is written as soon as it is rendered,
-    so that only one file's bytes are held at a time.
+    so that only one file's bytes are held at a time. ``tell``, if given, is told each stage
+    as it starts (a large build says them at a terminal).
     """
 
-    def __init__(self, kg: KnowledgeGraph, folder: Path) -> None:
+    def __init__(
+        self, kg: KnowledgeGraph, folder: Path, tell: Callable[[str], None] | None = None
+    ) -> None:
         self.kg = kg
         self.folder = Path(folder)
+        self.tell = tell or (lambda _message: None)
+        self.tell("taking the snapshot of the graph for the exports")
         self.snapshot = Snapshot.of(kg)
         self._pool: Any = None
         self._pending: list[Any] = []
@@ -1256,6 +1261,7 @@ class Distribution:
     def _rendered(self) -> dict[str, WrittenFile]:
         if self._pool is not None:
             try:
+                self.tell("waiting for the RDF files")
                 done = dict(future.result() for future in self._pending)
                 self._facts = done[_FACTS]
                 return {FILES[fmt]: done[FILES[fmt]] for fmt in RDF_FORMATS}
@@ -1263,7 +1269,11 @@ class Distribution:
                 pass
             finally:
                 self.close()
-        return {FILES[fmt]: render_file(self.folder, fmt, self.snapshot) for fmt in RDF_FORMATS}
+        rendered = {}
+        for fmt in RDF_FORMATS:
+            self.tell(f"writing {FILES[fmt]}")
+            rendered[FILES[fmt]] = render_file(self.folder, fmt, self.snapshot)
+        return rendered
 
     def write(self, before_rendering: Callable[[], None] | None = None) -> list[Path]:
         """Write every file; their paths: the data files, the context, the tables, then
@@ -1273,6 +1283,7 @@ class Distribution:
         for its checks, and stops if they fail)."""
         from .catalog import catalog_turtle
 
+        self.tell("writing the CSV tables")
         tables = {  # meanwhile the workers render the RDF formats
             f"{CSV_FOLDER}/{name}": put(self.folder, f"{CSV_FOLDER}/{name}", data)
             for name, data in csv_files(self.kg).items()
@@ -1282,6 +1293,7 @@ class Distribution:
         files: dict[str, WrittenFile] = self._rendered()
         files[CONTEXT_FILE] = put(self.folder, CONTEXT_FILE, context_bytes())
         files.update(tables)
+        self.tell(f"writing {CATALOG_FILE} and {CHECKSUMS_FILE}")
         catalog = catalog_turtle(self.snapshot, files, self._facts)
         files[CATALOG_FILE] = put(self.folder, CATALOG_FILE, catalog)
         sums = "".join(f"{file.sha256}  {name}\n" for name, file in sorted(files.items()))
