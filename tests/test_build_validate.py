@@ -607,11 +607,13 @@ def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
 def test_checks_in_a_thread_that_fail_stop_the_build_before_any_rdf_is_rendered(
     data_copy, tmp_path, capsys, monkeypatch, large
 ):
-    """The tables are written while the checks run, but the RDF formats (the build's peak of
-    memory) only once they pass: here they never start, and nothing is left."""
+    """The tables are written while the checks run, but where the RDF formats are rendered here,
+    one after another (a graph too large for forked writers, as at L: the build's peak of
+    memory), only once the checks pass: here they never start, and nothing is left."""
     from citygraph import export
 
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)
     rendered: list[str] = []
     real_render = export.render_file
 

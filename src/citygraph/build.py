@@ -87,12 +87,14 @@ def build(
     from a query result takes Python's lock, and two threads reading rows slow each other
     down several times.) On disk (a store is not shared by fork) or where processes cannot be
     forked, a thread runs the checks: Oxigraph evaluates their queries without Python's lock,
-    and they return few rows, while this process takes the snapshot and writes the tables; the
-    RDF formats are rendered once the checks have passed (so that the checks' memory and the
-    renderers' are not held at once). Either way the files go to a staging folder, which is
-    deleted if the checks fail. Otherwise (a small graph, or rdflib) the checks come first, and
-    the snapshot of the exports is taken only once they pass. ``progress`` is told each stage
-    as it starts (the command says it at a terminal: at 10 M statements each takes minutes).
+    and they return few rows, while this process takes the snapshot and writes the tables
+    (and forked workers render the RDF formats, if the graph is small enough for them). Where
+    this process renders the RDF formats itself (a graph too large for forked workers), it does
+    so once the checks have passed, so that the checks' memory and the renderers' are not held
+    at once. Either way the files go to a staging folder, which is deleted if the checks fail.
+    Otherwise (a small graph, or rdflib) the checks come first, and the snapshot of the exports
+    is taken only once they pass. ``progress`` is told each stage as it starts (the command
+    says it at a terminal: at 10 M statements each takes minutes).
     """
     from . import export
     from .validate import check_validator
