@@ -397,7 +397,7 @@ def test_a_failing_build_stops_its_workers_and_leaves_nothing(tmp_path, monkeypa
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(export.RENDERERS, "jsonld", slow)
-    monkeypatch.setitem(export.STREAMERS, "jsonld", lambda s: slow(s))
+    monkeypatch.setitem(export.STREAMERS, "jsonld", lambda s, _: slow(s))
     monkeypatch.setattr(export, "csv_files", broken)
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="disk on fire"):

@@ -280,7 +280,7 @@ def test_failed_build_leaves_previous_files_intact(kg, tmp_path, monkeypatch):
         export.write_distribution(kg, stage)
     before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
 
-    def broken(snapshot):
+    def broken(snapshot, *_folder):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setitem(export.RENDERERS, "rdfxml", broken)  # fails after ttl, nt, nq, trig...
@@ -422,11 +422,11 @@ _PIECES_LINES = sorted(
 @pytest.mark.parametrize("piece", [1, 7, 64, 8 << 20])
 def test_turtle_trig_and_rdfxml_are_written_in_pieces(tmp_path, monkeypatch, piece):
     """The Turtle, TriG and RDF/XML files are written piece by piece from the serialiser's text,
-    read in place (at 10 M statements a copy of it is 450-920 MB). Whatever the size of the
-    pieces, the file is the same readable text: the used prefixes only, a blank line between
-    subjects, names that would need "\\/" written as full IRIs, and the prefix that only such
-    names used (size:) not declared, while one also used plainly elsewhere (id:) is (worked out
-    by hand)."""
+    read in place or, for RDF/XML, from a file (at 10 M statements a copy of it is 450-920 MB).
+    Whatever the size of the pieces, the file is the same readable text: the used prefixes only,
+    a blank line between subjects, names that would need "\\/" written as full IRIs, and the
+    prefix that only such names used (size:) not declared, while one also used plainly
+    elsewhere (id:) is (worked out by hand)."""
     from citygraph.export import Snapshot, rdfxml, render_file, trig, turtle
 
     graph = "https://w3id.org/citygraph/graph/marseille-reseaux-de-villes"
@@ -459,10 +459,12 @@ def test_turtle_trig_and_rdfxml_are_written_in_pieces(tmp_path, monkeypatch, pie
     assert b'\n\tid:marseille rdfs:label "Marseille" ;\n' in expected["trig"]
     monkeypatch.setattr(export, "_PIECE", piece)
     for fmt, text in expected.items():
-        pieces = list(export.STREAMERS[fmt](snapshot))
+        pieces = list(export.STREAMERS[fmt](snapshot, tmp_path))
         # RDF/XML: before the declarations, them, the rest; the others: header, lines, end
         assert len(pieces) >= (6 if piece == 1 and fmt != "rdfxml" else 3)
         written = render_file(tmp_path, fmt, snapshot)
         data = (tmp_path / export.FILES[fmt]).read_bytes()
         assert data == text, fmt
         assert (written.size, written.sha256) == (len(data), export.sha256(data))
+    # RDF/XML went through a file beside the others (no copy of its text in memory), now gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(export.FILES[f] for f in expected)

@@ -465,25 +465,56 @@ def rdfxml(lines: list[str] | bytes, *, ordered: bool = False) -> bytes:
     return b"".join(rdfxml_pieces(lines, ordered=ordered))
 
 
-def rdfxml_pieces(lines: list[str] | bytes, *, ordered: bool = False) -> Iterator[bytes]:
+def rdfxml_pieces(
+    lines: list[str] | bytes, *, ordered: bool = False, scratch: Path | None = None
+) -> Iterator[bytes]:
     """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted.
-    Three pieces: the text before the root element's declarations, them, and the rest, which
-    is read in place (not copied: 920 MB at 10 M statements)."""
+    With ``scratch`` (a file name), Oxigraph writes its text there and it is read back in
+    pieces, then deleted: no copy of it in memory (920 MB at 10 M statements, held twice as
+    Oxigraph hands it over). Else the text is returned by Oxigraph and read in place."""
     # the candidates whose namespace begins some IRI of the data, read piece by piece
     left = {k: f"<{v}".encode() for k, v in CANDIDATE_PREFIXES.items()}
     for piece in [lines] if isinstance(lines, bytes) else _chunks(lines):
         left = {k: needle for k, needle in left.items() if needle not in piece}
     used = {k: v for k, v in CANDIDATE_PREFIXES.items() if k not in left}
-    body = ox.serialize(
-        _triples(lines if ordered else reading_order(lines)),
-        format=ox.RdfFormat.RDF_XML,
-        prefixes=used,
-    )
-    start = body.find(b"<rdf:RDF")
-    end = body.find(b">", start)
-    declarations = sorted(m.group(0).strip() for m in _XMLNS.finditer(body, start, end))
+    triples = _triples(lines if ordered else reading_order(lines))
+    if scratch is not None:
+        return _rdfxml_through(scratch, triples, used)
+    body = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=used)
+    start, end = _root_element(body)
     view = memoryview(body)
-    return iter((view[:start], b"<rdf:RDF " + b" ".join(declarations), view[end:]))
+    return iter((view[:start], _sorted_root(body, start, end), view[end:]))
+
+
+def _root_element(text: bytes) -> tuple[int, int]:
+    """Where the root element's start tag begins, and where its ">" is."""
+    start = text.find(b"<rdf:RDF")
+    return start, text.find(b">", start)
+
+
+def _sorted_root(text: bytes, start: int, end: int) -> bytes:
+    declarations = sorted(m.group(0).strip() for m in _XMLNS.finditer(text, start, end))
+    return b"<rdf:RDF " + b" ".join(declarations)
+
+
+def _rdfxml_through(scratch: Path, triples: Iterator[Any], used: dict[str, str]) -> Iterator[bytes]:
+    try:
+        ox.serialize(triples, output=str(scratch), format=ox.RdfFormat.RDF_XML, prefixes=used)
+        with open(scratch, "rb") as handle:
+            head = handle.read(_PIECE)
+            while True:  # the root's start tag ends in the head (read more if it is that long)
+                start, end = _root_element(head)
+                more = b"" if start != -1 and end != -1 else handle.read(_PIECE)
+                if not more:
+                    break
+                head += more
+            yield head[:start]
+            yield _sorted_root(head, start, end)
+            yield head[end:]
+            while piece := handle.read(_PIECE):
+                yield piece
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -1164,20 +1195,23 @@ def put(folder: Path, name: str, data: bytes | Iterable[bytes]) -> WrittenFile:
 
 
 # The line-based formats are written piece by piece (same bytes as their renderers).
-STREAMERS: dict[str, Callable[[Snapshot], Iterable[bytes]]] = {
-    "turtle": lambda s: turtle_pieces(s.reading_input(), _comment(), ordered=True),
-    "trig": lambda s: trig_pieces(s, _comment()),
-    "rdfxml": lambda s: rdfxml_pieces(s.reading_input(), ordered=True),
-    "jsonld": lambda s: jsonld_pieces(s.reading),
-    "ntriples": lambda s: _chunks(s.triples),
-    "nquads": lambda s: _chunks(_sorted_quads(s)),
+# (each is given the snapshot and the folder being written: RDF/XML goes through a file there)
+STREAMERS: dict[str, Callable[[Snapshot, Path], Iterable[bytes]]] = {
+    "turtle": lambda s, _: turtle_pieces(s.reading_input(), _comment(), ordered=True),
+    "trig": lambda s, _: trig_pieces(s, _comment()),
+    "rdfxml": lambda s, folder: rdfxml_pieces(
+        s.reading_input(), ordered=True, scratch=folder / f".{FILES['rdfxml']}.part"
+    ),
+    "jsonld": lambda s, _: jsonld_pieces(s.reading),
+    "ntriples": lambda s, _: _chunks(s.triples),
+    "nquads": lambda s, _: _chunks(_sorted_quads(s)),
 }
 
 
 def render_file(folder: Path, fmt: str, snapshot: Snapshot) -> WrittenFile:
     """Write one RDF format's file from the snapshot."""
     streamer = STREAMERS.get(fmt)
-    data = streamer(snapshot) if streamer else RENDERERS[fmt](snapshot)
+    data = streamer(snapshot, folder) if streamer else RENDERERS[fmt](snapshot)
     return put(folder, FILES[fmt], data)
 
 
