@@ -561,6 +561,30 @@ def _spy_on_overlap(monkeypatch) -> list[str | None]:
     return seen
 
 
+def _checks_wait_for(monkeypatch, owner: object, name: str, why: str) -> None:
+    """The checks, in their thread, wait until ``owner.name`` has been called and has returned
+    (which a build that checked first, or did not ask, would never let happen)."""
+    import threading
+
+    from citygraph.graph import KnowledgeGraph
+
+    called = threading.Event()
+    real, real_validate = getattr(owner, name), KnowledgeGraph.validate
+
+    def calling(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        called.set()
+        return answer
+
+    def checking(self, **options):
+        assert threading.current_thread().name == "citygraph-checks"
+        assert called.wait(timeout=60), why
+        return real_validate(self, **options)
+
+    monkeypatch.setattr(owner, name, calling)
+    monkeypatch.setattr(KnowledgeGraph, "validate", checking)
+
+
 @pytest.mark.parametrize("where", ["disk", "memory-without-fork"])
 def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
     tmp_path, capsys, monkeypatch, large, where
@@ -569,31 +593,14 @@ def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
     build checks the graph in a thread while it takes the snapshot and writes the tables: the
     checks here wait until the snapshot has been taken, which a build that checked first would
     never do. The same files as the serial build in memory."""
-    import threading
-
     from citygraph import export
-    from citygraph.graph import KnowledgeGraph
 
     serial = tmp_path / "serial"
     assert run(capsys, "build", "--in-memory", "-o", str(serial))[0] == 0
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
     if where == "memory-without-fork":
         monkeypatch.setattr(export, "can_fork", lambda: False)
-    snapshot_taken = threading.Event()
-    real_of, real_validate = export.Snapshot.of, KnowledgeGraph.validate
-
-    def taking(kg):
-        snapshot = real_of(kg)
-        snapshot_taken.set()
-        return snapshot
-
-    def checking(self, **options):
-        assert threading.current_thread().name == "citygraph-checks"
-        assert snapshot_taken.wait(timeout=60), "the exports waited for the checks"
-        return real_validate(self, **options)
-
-    monkeypatch.setattr(export.Snapshot, "of", taking)
-    monkeypatch.setattr(KnowledgeGraph, "validate", checking)
+    _checks_wait_for(monkeypatch, export.Snapshot, "of", "the exports waited for the checks")
     seen = _spy_on_overlap(monkeypatch)
     overlapped = tmp_path / "overlapped"
     args = ["build", "-o", str(overlapped)]
@@ -745,29 +752,13 @@ def test_at_a_terminal_a_large_build_on_disk_names_each_stage(tmp_path, capsys, 
     """At 10 M statements the stages after the load take minutes each: the build says which
     one it is in, and that it waits for the checks (here they are made to wait until it asks
     whether they are done, so that it must), then each RDF file as it writes it."""
-    import threading
-
     from citygraph import build as build_module
     from citygraph import export
-    from citygraph.graph import KnowledgeGraph
 
     _at_a_terminal(monkeypatch)
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)  # too large for forked writers, as at L
-    asked = threading.Event()
-    real_done, real_validate = build_module._Checks.done, KnowledgeGraph.validate
-
-    def done(self):
-        answer = real_done(self)
-        asked.set()
-        return answer
-
-    def checking(self, **options):
-        assert asked.wait(timeout=60)
-        return real_validate(self, **options)
-
-    monkeypatch.setattr(build_module._Checks, "done", done)
-    monkeypatch.setattr(KnowledgeGraph, "validate", checking)
+    _checks_wait_for(monkeypatch, build_module._Checks, "done", "the build never asked")
     code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
     assert code == 0, err
     lines = err.splitlines()
