@@ -342,22 +342,49 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
 def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
     tmp_path, capsys, monkeypatch
 ):
-    """One N-Quads file of many graphs (the path of the large generated graphs: one bulk load,
-    then the union of every graph), built serially and overlapped: the same files."""
+    """One N-Quads file of many graphs (the path of the large generated graphs: one bulk load
+    into memory, which leaves the union of every graph to be made), built serially and
+    overlapped: the same files. Overlapped, the union is made by the checks' process only:
+    the snapshot, the tables and the counts read the sources' graphs."""
+    import pyoxigraph as ox
+
+    from citygraph import export
+    from citygraph import graph as graph_module
+    from citygraph.engine import OxigraphEngine
+
     source = tmp_path / "source"
     assert run(capsys, "build", "-o", str(source))[0] == 0
+    # the sources' graphs only, as generated: the export's default graph (each graph's
+    # provenance) would be statements of the file's own, whose union the load makes at once
+    quads = ox.parse(path=str(source / "citygraph.nq"), format=ox.RdfFormat.N_QUADS)
+    graphs = [q for q in quads if q.graph_name != ox.DefaultGraph()]
+    (tmp_path / "graphs.nq").write_bytes(ox.serialize(graphs, format=ox.RdfFormat.N_QUADS))
     empty = tmp_path / "empty"
     empty.mkdir()
-    args = ["build", "--data", str(empty), "--with", str(source / "citygraph.nq")]
-    serial = tmp_path / "serial"
-    assert run(capsys, *args, "-o", str(serial))[0] == 0
-    from citygraph import export
+    args = ["build", "--data", str(empty), "--with", str(tmp_path / "graphs.nq")]
 
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)  # bulk-loaded, as at M and L
+    made: list[int] = []  # the processes that made the union
+    real = OxigraphEngine._merge_into_union
+
+    def spy(self, graph):
+        made.append(os.getpid())
+        return real(self, graph)
+
+    monkeypatch.setattr(OxigraphEngine, "_merge_into_union", spy)
+    serial = tmp_path / "serial"
+    code, _, serial_err = run(capsys, *args, "-o", str(serial))
+    assert code == 0, serial_err
+    assert made == [os.getpid()]  # by the checks, here
+    made.clear()
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
     overlapped = tmp_path / "overlapped"
     code, _, err = run(capsys, *args, "-o", str(overlapped))
     assert code == 0, err
+    assert made == []  # not in this process (the forked one has its own list)
     assert _files(overlapped) == _files(serial)
+    assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
+    assert "validation: conforms (0 violations, 117 warnings)" in err
     assert (serial / "citygraph.nq").read_bytes() == (source / "citygraph.nq").read_bytes()
 
 

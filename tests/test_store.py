@@ -6,6 +6,7 @@ statements as the ordinary one.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,108 @@ def test_big_files_are_streamed_and_bulk_loaded_with_the_same_statements(
     expected = set(ordinary.engine.store)
     assert set(bulk_loaded.engine.store) == expected
     assert set(streamed.engine.store) == expected
+
+
+def _counting_merges(monkeypatch) -> list[int]:
+    """The number of times the union is made (by this process), as it happens."""
+    from citygraph.engine import OxigraphEngine
+
+    made: list[int] = []
+    real = OxigraphEngine._merge_into_union
+
+    def spy(self, graph):
+        made.append(os.getpid())
+        return real(self, graph)
+
+    monkeypatch.setattr(OxigraphEngine, "_merge_into_union", spy)
+    return made
+
+
+COUNT_UNION = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def test_a_bulk_load_in_memory_makes_the_union_when_it_is_first_read(
+    small_file, tmp_path, monkeypatch
+):
+    """A big file bulk-loaded into memory leaves the union to be made: reading the sources'
+    graphs (the exports' snapshot, the tables, the counts) does not make it; the first query of
+    the default graph does, and gets the same answer as a graph loaded the ordinary way."""
+    from citygraph import build, export
+
+    ordinary = KnowledgeGraph.load(_empty(tmp_path), [small_file])
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)
+    made = _counting_merges(monkeypatch)
+    kg = KnowledgeGraph.load(_empty(tmp_path), [small_file])
+    assert kg.engine.union_pending and made == []
+    assert kg.has_more_than(100)
+    assert len(kg) == len(ordinary)
+    assert kg.engine.graphs() == ordinary.engine.graphs()
+    snapshot = export.Snapshot.of(kg)
+    assert snapshot == export.Snapshot.of(ordinary)
+    assert export.csv_files(kg) == export.csv_files(ordinary)
+    counts = build.summarize(kg, len(snapshot.triples))
+    assert counts.classes == build.summarize(ordinary, len(snapshot.triples)).classes
+    assert counts.classes  # (cities, networks, memberships...)
+    assert made == [] and kg.engine.union_pending  # none of that made the union
+    assert kg.select_text(COUNT_UNION) == ordinary.select_text(COUNT_UNION)
+    assert made == [os.getpid()] and not kg.engine.union_pending
+    assert set(kg.engine.store) == set(ordinary.engine.store)
+    assert _rows(kg, MEMBERS) == _rows(ordinary, MEMBERS)
+    assert len(made) == 1  # made once
+
+
+def test_two_threads_asking_at_once_wait_for_one_union(small_file, tmp_path, monkeypatch):
+    """The checks ask from two threads: one makes the union, the other waits for it (and does
+    not see a half-made one, or make it again)."""
+    import threading
+
+    ordinary = KnowledgeGraph.load(_empty(tmp_path), [small_file])
+    expected = ordinary.select_text(COUNT_UNION)
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)
+    made = _counting_merges(monkeypatch)
+    kg = KnowledgeGraph.load(_empty(tmp_path), [small_file])
+    start = threading.Barrier(4)
+    answers = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(kg.select_text(COUNT_UNION))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [expected] * 4
+    assert len(made) == 1
+
+
+def test_a_bulk_loaded_file_with_statements_outside_its_graphs_has_its_union_at_once(
+    tmp_path, monkeypatch
+):
+    """A default-graph statement of the file's own (an N-Quads line without a graph) is part
+    of the union: such a file's union is made by the load, with both kinds of statement."""
+    from citygraph import export
+    from citygraph.engine import OxigraphEngine
+
+    path = tmp_path / "mixed.nq"
+    path.write_text(BLANK + '<http://example.org/z> <http://example.org/q> "own" .\n')
+    made = _counting_merges(monkeypatch)
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 10)
+    kg = KnowledgeGraph.load(_empty(tmp_path), [path])
+    engine = kg.engine
+    assert not engine.union_pending and len(made) == 1
+    assert engine.select_text(COUNT_UNION)[1] == [("4",)]  # 3 in graphs (one twice) + its own
+    assert engine.select_text(JOIN) == (["x"], [("x",)])  # a blank node stays one node
+    own = '<http://example.org/z> <http://example.org/q> "own" .'
+    assert own in export.Snapshot.of(kg).triples  # and the exports have it
+    # without one, the union waits, and then holds the same blank node as its graph
+    path.write_text(BLANK)
+    engine = OxigraphEngine()
+    engine.bulk_load(path)
+    assert engine.union_pending
+    assert engine.select_text(JOIN) == (["x"], [("x",)])
+    assert engine.select_text(COUNT_UNION)[1] == [("3",)]
 
 
 def test_validation_gives_the_same_findings_on_the_store(small_file, tmp_path):

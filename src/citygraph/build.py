@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _COUNTS = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s rdf:type ?class } GROUP BY ?class
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { %s } GROUP BY ?class
 """
 
 
@@ -63,7 +63,11 @@ class BuildSummary:
 def summarize(kg: KnowledgeGraph, triples: int) -> BuildSummary:
     """Counts for the build's summary (``triples``: the union's size, from the snapshot)."""
     summary = BuildSummary()
-    for cls, n in kg.select_text(_COUNTS)[1]:
+    # the union; or, where it is still to be made (the default graph holds nothing of its own
+    # then), the sources' graphs, which give the same counts without making it here
+    pending = kg.engine.union_pending
+    where = "GRAPH ?g { ?s rdf:type ?class }" if pending else "?s rdf:type ?class"
+    for cls, n in kg.select_text(_COUNTS % where, named_graphs_only=pending)[1]:
         summary.classes[str(cls)] = int(n or 0)
     summary.triples = triples
     summary.quads = len(kg)

@@ -14,6 +14,7 @@ Results cross the seam as rdflib terms, so callers never see which engine answer
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,6 +203,7 @@ def _located(name: str, message: str) -> str:
 
 class Engine(Protocol):
     name: str
+    union_pending: bool  # the default graph is still to be made the union (OxigraphEngine)
 
     def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None: ...
     def load_data(
@@ -210,9 +212,20 @@ class Engine(Protocol):
     def add(self, quads: Iterable[Quad]) -> None: ...
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]: ...
     def graphs(self) -> list[str]: ...
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        named_graphs_only: bool = False,
+    ) -> QueryResult: ...
     def select_text(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, raw: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        raw: bool = False,
+        named_graphs_only: bool = False,
     ) -> tuple[list[str], list[Any]]: ...
     def serialize(self, fmt: str, graph: str | None | Literal["*"] = "*") -> bytes: ...
     def is_empty(self) -> bool: ...
@@ -227,21 +240,40 @@ class OxigraphEngine:
     (a triple stated by two sources is one triple): Oxigraph's own union mode would return it twice
     and inflate every count. Queries therefore run on the default graph; ``GRAPH ?g`` still sees
     each source's claims.
+
+    A large file bulk-loaded into a fresh store in memory is an exception, for a while: the union
+    is made when something first reads the default graph (:attr:`store`, a query), not by the
+    load. Reading the named graphs (the exports' snapshot, the tables, counts) does not wait
+    for it, so a build can take its snapshot while a forked process makes the union and runs
+    the checks (at 1.1 M statements the union takes 4 s on one core; the other one waited).
     """
 
     name = "oxigraph"
+    union_pending = False  # True while the default graph is still to be made the union
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         """In memory, or on disk at ``path``; ``read_only``: a loaded store opened for reading
         only, which takes no lock, so that several processes (and ``oxigraph serve``) can
         read it at once."""
         self.path, self.read_only = path, read_only
+        self._union_lock = threading.Lock()
         if path is None:
-            self.store = ox.Store()
+            self._store = ox.Store()
         elif read_only:
-            self.store = ox.Store.read_only(str(path))
+            self._store = ox.Store.read_only(str(path))
         else:
-            self.store = ox.Store(str(path))
+            self._store = ox.Store(str(path))
+
+    @property
+    def store(self) -> ox.Store:
+        """The pyoxigraph store, its default graph the union of the named graphs (made now, if
+        a bulk load left it to be made: see :attr:`union_pending`)."""
+        if self.union_pending:
+            with self._union_lock:  # two threads asking at once: one makes it, one waits
+                if self.union_pending:
+                    self._merge_into_union(None)
+                    self.union_pending = False
+        return self._store
 
     def load(self, path: Path, graph: str | None, fmt: str | None = None) -> None:
         fmt = fmt or format_of(path)
@@ -276,18 +308,18 @@ class OxigraphEngine:
         # graphs: bulk load and merge 7.5 s this way, 9.7-10.6 s with the updates one after
         # another in the calling thread; the two threads do not add CPU time (CPU = wall), so
         # they seem to take turns rather than run at once
-        graphs = list(self.store.named_graphs())
+        graphs = list(self._store.named_graphs())
         if self.path is not None:
             # on disk, one INSERT of millions of statements is one huge transaction: each graph
             # goes through the bulk loader instead (23 s -> 17 s at 1.1 M statements)
             # (a blank node read back from text would be a new one: such a graph is INSERTed)
             for graph in graphs:
-                dump = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                dump = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
                 if b"_:" in dump or not isinstance(graph, ox.NamedNode):
                     self._insert_into_union(str(graph) if isinstance(graph, ox.NamedNode) else "?g")
                     continue
                 default = ox.DefaultGraph()
-                self.store.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+                self._store.bulk_load(dump, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
             return
         if len(graphs) < 2 or not all(isinstance(g, ox.NamedNode) for g in graphs):
             self._insert_into_union("?g")
@@ -299,7 +331,7 @@ class OxigraphEngine:
             list(pool.map(self._insert_into_union, names))
 
     def _insert_into_union(self, graph: str) -> None:
-        self.store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        self._store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
         """Fast load of a large trusted file (no transaction, lower memory), with the union."""
@@ -312,30 +344,42 @@ class OxigraphEngine:
                 parsed = ox.parse(path=str(path), format=FORMATS[fmt], rename_blank_nodes=True)
                 if fmt not in ("trig", "nquads"):
                     parsed = _into_graph(parsed, graph)
-                self.store.bulk_extend(_with_union(parsed))
+                self._store.bulk_extend(_with_union(parsed))
                 return
             if fmt in ("trig", "nquads"):
-                self.store.bulk_load(path=str(path), format=FORMATS[fmt])
+                self._store.bulk_load(path=str(path), format=FORMATS[fmt])
             else:
                 target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-                self.store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
+                self._store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(_located(str(path), str(exc))) from None
-        self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
+        if self._default_graph_is_empty():
+            # the union of every named graph, made when the default graph is first read (see
+            # the class): a build's checks make it in their own process, beside the snapshot
+            self.union_pending = True
+        elif self.union_pending:  # statements of its own in the default graph: made now
+            self._merge_into_union(None)
+            self.union_pending = False
+        else:
+            self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
+
+    def _default_graph_is_empty(self) -> bool:
+        default = ox.DefaultGraph()
+        return next(iter(self._store.quads_for_pattern(None, None, None, default)), None) is None
 
     def optimize(self) -> None:
         """Compact an on-disk store once it is loaded (RocksDB's advice after a bulk load): at
         10 M statements it takes 33 s, and queries then read fewer files (15-30 % faster)."""
         if self.path is not None:
-            self.store.optimize()
+            self._store.optimize()
 
     def close(self) -> None:
         """Write everything to disk and let go of the store (so that it can be moved)."""
         try:
             if self.path is not None and not self.read_only:
-                self.store.flush()
+                self._store.flush()
         finally:
-            del self.store
+            del self._store
 
     def add(self, quads: Iterable[Quad]) -> None:
         converted = [
@@ -349,12 +393,14 @@ class OxigraphEngine:
 
     def quads(self, graph: str | None | Literal["*"] = "*") -> Iterator[Quad]:
         """The statements of one named graph, or of every named graph (``"*"``)."""
+        # (the named graphs as they are; the default graph, the union, made if need be)
+        store = self.store if graph is None else self._store
         if graph == "*":
-            names = list(self.store.named_graphs())
+            names = list(store.named_graphs())
         else:
             names = [ox.NamedNode(graph) if graph else ox.DefaultGraph()]
         for name in names:
-            for q in self.store.quads_for_pattern(None, None, None, name):
+            for q in store.quads_for_pattern(None, None, None, name):
                 yield (
                     to_rdflib(q.subject),
                     to_rdflib(q.predicate),
@@ -363,25 +409,35 @@ class OxigraphEngine:
                 )
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        named_graphs_only: bool = False,
+    ) -> QueryResult:
+        """Run a query. ``named_graphs_only``: the query reads only ``GRAPH`` patterns, so it
+        need not wait for the union to be made (see the class)."""
         # A final ORDER BY is applied to the rows here rather than by Oxigraph, which reads both
         # terms again from its storage at every comparison (see ordering.py).
         split = split_order(sparql)
         if split is None:
-            return self._query(sparql, bindings)
-        result = self._query(split[0], bindings)
+            return self._query(sparql, bindings, named_graphs_only)
+        result = self._query(split[0], bindings, named_graphs_only)
         if result.kind != "select":  # the order of a graph's triples means nothing
             return result
         ordered = sort_rows(result.vars, result.rows, split[1])
         if ordered is None:  # it orders by a variable that is not a column: the engine sorts
-            return self._query(sparql, bindings)
+            return self._query(sparql, bindings, named_graphs_only)
         result.rows = ordered
         return result
 
-    def _query(self, sparql: str, bindings: Mapping[str, Node] | None) -> QueryResult:
-        answer = self._run(sparql, bindings)
+    def _query(
+        self, sparql: str, bindings: Mapping[str, Node] | None, named_graphs_only: bool = False
+    ) -> QueryResult:
+        answer = self._run(sparql, bindings, named_graphs_only)
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
@@ -395,18 +451,24 @@ class OxigraphEngine:
         return QueryResult("construct", triples=triples)  # type: ignore[arg-type]
 
     def select_text(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, raw: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        raw: bool = False,
+        named_graphs_only: bool = False,
     ) -> tuple[list[str], list[Any]]:
         """A SELECT's variables and rows, each term as its text (an IRI, a literal's lexical
         form, a blank node's id; None when unbound or an empty literal): no Python object per
         term, which is what tables and analytics over hundreds of thousands of rows need.
         Oxigraph writes the rows as SPARQL CSV results (in Rust) and the csv module reads them
         back: about twice as fast as reading the solutions one by one. ``raw``: each row a list,
-        "" for unbound or empty (no pass over the values at all)."""
+        "" for unbound or empty (no pass over the values at all). ``named_graphs_only``: as
+        for :meth:`query`."""
         import csv
         import io
 
-        answer = self._run(sparql, bindings)
+        answer = self._run(sparql, bindings, named_graphs_only)
         if not isinstance(answer, ox.QuerySolutions):
             raise QueryError("select_text needs a SELECT query")
         names = [v.value for v in answer.variables]
@@ -417,10 +479,13 @@ class OxigraphEngine:
             return names, list(reader)
         return names, [tuple(value or None for value in row) for row in reader]
 
-    def _run(self, sparql: str, bindings: Mapping[str, Node] | None) -> Any:
+    def _run(
+        self, sparql: str, bindings: Mapping[str, Node] | None, named_graphs_only: bool = False
+    ) -> Any:
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        store = self._store if named_graphs_only else self.store
         try:
-            answer = self.store.query(sparql, substitutions=subs)
+            answer = store.query(sparql, substitutions=subs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -437,22 +502,22 @@ class OxigraphEngine:
             return named.dump(format=ox.RdfFormat.TRIG)
         if graph == "*" or graph is None:
             return self.store.dump(format=FORMATS[fmt], from_graph=ox.DefaultGraph())
-        return self.store.dump(format=FORMATS[fmt], from_graph=ox.NamedNode(graph))
+        return self._store.dump(format=FORMATS[fmt], from_graph=ox.NamedNode(graph))
 
     def _named_nquads(self) -> bytes:
         parts = []
-        for name in sorted(self.store.named_graphs(), key=str):
-            lines = self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+        for name in sorted(self._store.named_graphs(), key=str):
+            lines = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
             parts.append(lines.replace(b" .\n", f" {name} .\n".encode()))
         return b"".join(parts)
 
     def is_empty(self) -> bool:
         """No statement at all; unlike ``len``, which counts them, this reads one quad at most."""
-        return next(iter(self.store.quads_for_pattern(None, None, None, None)), None) is None
+        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
 
     def __len__(self) -> int:
         """The number of statements in the named graphs (a triple stated twice counts twice)."""
-        answer = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        answer = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(next(iter(answer))["n"].value)
 
 
@@ -478,6 +543,7 @@ class RdflibEngine:
     """rdflib's memory Dataset: the reference implementation."""
 
     name = "rdflib"
+    union_pending = False  # its default graph is always the union (``default_union``)
 
     def __init__(self) -> None:
         self.dataset = Dataset(default_union=True)
@@ -533,7 +599,13 @@ class RdflibEngine:
             if str(g.identifier) != default and len(g)
         )
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        named_graphs_only: bool = False,  # (the union is always there)
+    ) -> QueryResult:
         try:
             answer = self.dataset.query(sparql, initBindings=dict(bindings or {}))
         except Exception as exc:
@@ -546,7 +618,12 @@ class RdflibEngine:
         return QueryResult("construct", triples=list(answer))
 
     def select_text(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, raw: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        raw: bool = False,
+        named_graphs_only: bool = False,
     ) -> tuple[list[str], list[Any]]:
         result = self.query(sparql, bindings)
         if result.kind != "select":

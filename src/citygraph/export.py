@@ -167,9 +167,10 @@ class Snapshot:
                 graphs[name] = lines
         # the union of the sources, an RDF merge: the distinct lines of the graphs (the same
         # string objects, not a second copy of millions of lines), unless the store's default
-        # graph holds statements of its own, which only its dump then gives
+        # graph holds statements of its own, which only its dump then gives. (A union still to
+        # be made means a default graph without statements of its own: it is not made here.)
         union = sorted({line for lines in graphs.values() for line in lines})
-        if len(union) != _default_graph_size(kg):
+        if not kg.engine.union_pending and len(union) != _default_graph_size(kg):
             union = sorted(kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines())
         return cls(graphs, union)
 
@@ -1009,7 +1010,8 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
 
     def merge(query: str, only_new: bool) -> None:
         covered = {tuple(key[i] for i in short_key) for key in grouped} if only_new else set()
-        variables, rows = kg.select_text(query, raw=True)  # lists, "" where unbound
+        # lists, "" where unbound (the queries read the sources' graphs, not their union)
+        variables, rows = kg.select_text(query, raw=True, named_graphs_only=True)
         at = {v: i for i, v in enumerate(variables)}
         graph_at = at["g"]
         # each column's place in a row; a column the query does not give (and the source, set

@@ -268,12 +268,21 @@ class KnowledgeGraph:
         return self.engine.query(sparql, bindings)
 
     def select_text(
-        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, raw: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        raw: bool = False,
+        named_graphs_only: bool = False,
     ) -> tuple[list[str], list[Any]]:
         """A SELECT's variables and rows as plain text (IRIs, lexical forms; None if unbound):
         the fast path for tables and analytics, where rdflib terms are not needed. ``raw``:
-        rows as lists with "" where unbound or empty."""
-        return self.engine.select_text(sparql, bindings, raw=raw)
+        rows as lists with "" where unbound or empty. ``named_graphs_only``: the query reads
+        only ``GRAPH`` patterns, so it need not wait for the union of the sources to be made
+        (after a bulk load into memory, the first query of the default graph makes it)."""
+        return self.engine.select_text(
+            sparql, bindings, raw=raw, named_graphs_only=named_graphs_only
+        )
 
     def query(self, name: str, **params: Any) -> Any:
         """Run a named query of the catalogue with typed parameters (see :mod:`citygraph.query`)."""
@@ -299,7 +308,8 @@ class KnowledgeGraph:
         """More than ``n`` statements? Reads n + 1 of them at most (``len`` counts them all)."""
         return bool(
             self.engine.query(
-                f"ASK {{ {{ SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} OFFSET {n} LIMIT 1 }} }}"
+                f"ASK {{ {{ SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} OFFSET {n} LIMIT 1 }} }}",
+                named_graphs_only=True,
             ).boolean
         )
 
