@@ -820,3 +820,15 @@ def test_a_build_that_fails_its_checks_does_not_start_the_exports(
     assert code == 1
     assert err.splitlines()[0] == "checking the graph: SHACL shapes and quality queries"
     assert "writing the exports" not in err and taken == []  # no snapshot taken for nothing
+
+
+def test_findings_that_differ_only_in_a_missing_value_sort():
+    """Two results of one shape on one entity, one naming a value and one not (a minimum count
+    and a wrong value, say): the report sorts them, the one without a value first. (Comparing
+    None with a string raised a TypeError and stopped the validation.)"""
+    from citygraph.validate import Finding
+
+    with_value = Finding("id:x", "Violation", "wrong", path="schema:value", value="166")
+    without = Finding("id:x", "Violation", "wrong", path="schema:value")
+    assert sorted([with_value, without]) == [without, with_value]
+    assert sorted({with_value, without}, key=Finding._sort_key) == [without, with_value]

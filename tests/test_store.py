@@ -193,6 +193,58 @@ def test_a_bulk_loaded_file_with_statements_outside_its_graphs_has_its_union_at_
     assert engine.select_text(COUNT_UNION)[1] == [("3",)]
 
 
+def test_a_query_for_distinct_rows_does_not_wait_for_the_union(tmp_path, monkeypatch):
+    """While the union is still to be made, a query whose caller wants each distinct row once
+    reads Oxigraph's union of the named graphs, which gives a triple stated by two sources
+    twice: the engine keeps one of each. A query whose rows that would change (an aggregate
+    over repeated values, a slice) waits for the union instead."""
+    from rdflib import BNode, URIRef
+
+    from citygraph.engine import OxigraphEngine
+
+    path = tmp_path / "b.nq"
+    path.write_text(BLANK, encoding="utf-8")
+    made = _counting_merges(monkeypatch)
+    engine = OxigraphEngine()
+    engine.bulk_load(path)
+    q = "SELECT ?s ?o WHERE { ?s <http://example.org/q> ?o }"
+    rows = engine.query(q, distinct_rows=True).rows
+    a = URIRef("http://example.org/a")
+    assert len(rows) == 2 and (a, Literal("y")) in rows  # stated in two graphs, one row
+    assert [type(s) for s, o in rows if o == Literal("x")] == [BNode]
+    assert engine.query(JOIN, distinct_rows=True).rows == [(Literal("x"),)]  # one blank node
+    assert engine.query("ASK { ?s ?p ?o }", distinct_rows=True).boolean
+    assert made == [] and engine.union_pending
+    count = engine.query(COUNT_UNION, distinct_rows=True)  # repeated triples would count twice
+    assert count.rows == [(Literal(3),)]
+    assert made == [os.getpid()] and not engine.union_pending
+    assert sorted(engine.query(q, distinct_rows=True).rows) == sorted(rows)  # from the union
+
+
+@pytest.mark.parametrize(
+    ("sparql", "safe"),
+    [
+        ("SELECT DISTINCT ?focus WHERE { ?focus a ?c FILTER NOT EXISTS { ?focus ?p ?o } }", True),
+        ("SELECT ?f WHERE { ?f ?p ?v } GROUP BY ?f HAVING (COUNT(DISTINCT ?v) > 1)", True),
+        ("SELECT ?f WHERE { ?f ?p ?v } GROUP BY ?f HAVING (count( distinct ?v) > 1)", True),
+        ("SELECT (MIN(?v) AS ?m) (MAX(?v) AS ?n) WHERE { ?f ?p ?v }", True),
+        ("SELECT ?s WHERE { ?s ?p ?o MINUS { ?s a ?c } }", True),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", False),
+        ("SELECT (count(?s) AS ?n) WHERE { ?s ?p ?o }", False),
+        ("SELECT (SUM(?v) AS ?n) WHERE { ?s ?p ?v }", False),
+        ("SELECT (AVG(?v) AS ?n) WHERE { ?s ?p ?v }", False),
+        ("SELECT (GROUP_CONCAT(?v) AS ?n) WHERE { ?s ?p ?v }", False),
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 10", False),
+        ("SELECT ?s WHERE { ?s ?p ?o } OFFSET 10", False),
+        ("SELECT (SAMPLE(?o) AS ?x) WHERE { ?s ?p ?o }", False),
+    ],
+)
+def test_which_queries_give_the_same_distinct_rows_on_repeated_triples(sparql, safe):
+    from citygraph.engine import _set_safe
+
+    assert _set_safe(sparql) is safe
+
+
 def test_validation_gives_the_same_findings_on_the_store(small_file, tmp_path):
     from citygraph.validate import run_shacl
 

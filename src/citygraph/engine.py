@@ -218,6 +218,7 @@ class Engine(Protocol):
         bindings: Mapping[str, Node] | None = None,
         *,
         named_graphs_only: bool = False,
+        distinct_rows: bool = False,
     ) -> QueryResult: ...
     def select_text(
         self,
@@ -244,8 +245,11 @@ class OxigraphEngine:
     A large file bulk-loaded into a fresh store in memory is an exception, for a while: the union
     is made when something first reads the default graph (:attr:`store`, a query), not by the
     load. Reading the named graphs (the exports' snapshot, the tables, counts) does not wait
-    for it, so a build can take its snapshot while a forked process makes the union and runs
-    the checks (at 1.1 M statements the union takes 4 s on one core; the other one waited).
+    for it, so a build can take its snapshot while a forked process runs the checks (at 1.1 M
+    statements the union takes 4 s on one core; the other one waited). Nor do the checks wait:
+    they want each distinct row once (``distinct_rows``), which Oxigraph's own union of the
+    named graphs gives as well, unless the query aggregates or slices repeated rows. At 1.1 M
+    statements they take 12.5 s of CPU that way, against 17 s on the union plus 4 s to make it.
     """
 
     name = "oxigraph"
@@ -417,33 +421,44 @@ class OxigraphEngine:
         bindings: Mapping[str, Node] | None = None,
         *,
         named_graphs_only: bool = False,
+        distinct_rows: bool = False,
     ) -> QueryResult:
         """Run a query. ``named_graphs_only``: the query reads only ``GRAPH`` patterns, so it
-        need not wait for the union to be made (see the class)."""
+        need not wait for the union to be made (see the class). ``distinct_rows``: the caller
+        wants each distinct row once (in the order first found), however often the query
+        gives it; while the union is still to be made, such a query runs on Oxigraph's own
+        union of the named graphs instead of waiting for it (see :func:`_set_safe`)."""
         # A final ORDER BY is applied to the rows here rather than by Oxigraph, which reads both
         # terms again from its storage at every comparison (see ordering.py).
+        options = (named_graphs_only, distinct_rows)
         split = split_order(sparql)
         if split is None:
-            return self._query(sparql, bindings, named_graphs_only)
-        result = self._query(split[0], bindings, named_graphs_only)
+            return self._query(sparql, bindings, *options)
+        result = self._query(split[0], bindings, *options)
         if result.kind != "select":  # the order of a graph's triples means nothing
             return result
         ordered = sort_rows(result.vars, result.rows, split[1])
         if ordered is None:  # it orders by a variable that is not a column: the engine sorts
-            return self._query(sparql, bindings, named_graphs_only)
+            return self._query(sparql, bindings, *options)
         result.rows = ordered
         return result
 
     def _query(
-        self, sparql: str, bindings: Mapping[str, Node] | None, named_graphs_only: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None,
+        named_graphs_only: bool = False,
+        distinct_rows: bool = False,
     ) -> QueryResult:
-        answer = self._run(sparql, bindings, named_graphs_only)
+        answer = self._run(sparql, bindings, named_graphs_only, distinct_rows)
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult("ask", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
             convert = _MemoConverter()
             rows = [tuple(map(convert, sol)) for sol in answer]  # a solution's terms, in order
+            if distinct_rows:
+                rows = list(dict.fromkeys(rows))
             return QueryResult("select", vars=names, rows=rows)
         triples = [
             (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in answer
@@ -480,12 +495,19 @@ class OxigraphEngine:
         return names, [tuple(value or None for value in row) for row in reader]
 
     def _run(
-        self, sparql: str, bindings: Mapping[str, Node] | None, named_graphs_only: bool = False
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None,
+        named_graphs_only: bool = False,
+        distinct_rows: bool = False,
     ) -> Any:
         subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        store = self._store if named_graphs_only else self.store
+        # the named graphs' union as Oxigraph reads it (a triple stated by two sources comes
+        # twice), where that cannot change the distinct rows, rather than make the union now
+        as_union = distinct_rows and self.union_pending and _set_safe(sparql)
+        store = self._store if named_graphs_only or as_union else self.store
         try:
-            answer = store.query(sparql, substitutions=subs)
+            answer = store.query(sparql, substitutions=subs, use_default_graph_as_union=as_union)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -519,6 +541,22 @@ class OxigraphEngine:
         """The number of statements in the named graphs (a triple stated twice counts twice)."""
         answer = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(next(iter(answer))["n"].value)
+
+
+# What can make a query's distinct rows depend on how often a triple comes: an aggregate over
+# repeated values (COUNT(*), SUM...; COUNT(DISTINCT ...) is safe), or a slice (LIMIT, OFFSET).
+# Every other operator (joins, OPTIONAL, UNION, MINUS, FILTER [NOT] EXISTS, paths, DISTINCT,
+# MIN, MAX) gives the same set of rows on a bag of triples as on the set. (A word in a string
+# or IRI may look like one: such a query then only waits for the union.)
+_BAG_SENSITIVE = re.compile(
+    r"\b(?:COUNT|SUM|AVG|GROUP_CONCAT)\s*\((?!\s*DISTINCT\b)|\b(?:LIMIT|OFFSET|SAMPLE)\b", re.I
+)
+
+
+def _set_safe(sparql: str) -> bool:
+    """Whether the query's distinct rows are the same on Oxigraph's union of the named graphs
+    (a bag: a triple stated by two sources comes twice) as on their RDF merge."""
+    return _BAG_SENSITIVE.search(sparql) is None
 
 
 def _into_graph(quads: Iterator[Any], graph: str | None) -> Iterator[Any]:
@@ -605,6 +643,7 @@ class RdflibEngine:
         bindings: Mapping[str, Node] | None = None,
         *,
         named_graphs_only: bool = False,  # (the union is always there)
+        distinct_rows: bool = False,
     ) -> QueryResult:
         try:
             answer = self.dataset.query(sparql, initBindings=dict(bindings or {}))
@@ -614,7 +653,10 @@ class RdflibEngine:
             return QueryResult("ask", boolean=bool(answer.askAnswer))
         if answer.type == "SELECT":
             names = [str(v) for v in answer.vars]
-            return QueryResult("select", vars=names, rows=[tuple(r) for r in answer])
+            rows = [tuple(r) for r in answer]
+            if distinct_rows:
+                rows = list(dict.fromkeys(rows))
+            return QueryResult("select", vars=names, rows=rows)
         return QueryResult("construct", triples=list(answer))
 
     def select_text(

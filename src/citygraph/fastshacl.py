@@ -687,7 +687,8 @@ class _Memo:
 
     def query(self, sparql: str) -> Any:
         if sparql not in self.answers:
-            self.answers[sparql] = self.engine.query(sparql)
+            # each distinct row once: results are a set (``run`` keeps each result once)
+            self.answers[sparql] = self.engine.query(sparql, distinct_rows=True)
         return self.answers[sparql]
 
 
@@ -723,7 +724,9 @@ def _rdflib_rejects(value: Node, datatype: Node) -> bool:
 def has_subclass_statements(engine: Engine) -> bool:
     """Whether class targets must follow rdfs:subClassOf (only when the data states any)."""
     return bool(
-        engine.query("ASK { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }").boolean
+        engine.query(
+            "ASK { ?a <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?b }", distinct_rows=True
+        ).boolean
     )
 
 

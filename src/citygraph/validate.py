@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One result: what is wrong with which entity, found by which shape or query."""
 
@@ -44,6 +44,23 @@ class Finding:
     shape: str | None = None
     check: str = "shacl"
     graph: str | None = None
+
+    def __lt__(self, other: Finding) -> bool:
+        """Findings sort by their fields in order, a missing one ("None") first: two findings
+        that differ only in having a value or not compare too."""
+        return self._sort_key() < other._sort_key()
+
+    def _sort_key(self) -> tuple[str, ...]:
+        return (
+            self.focus,
+            self.severity,
+            self.message,
+            self.path or "",
+            self.value or "",
+            self.shape or "",
+            self.check,
+            self.graph or "",
+        )
 
 
 @dataclass
@@ -141,7 +158,8 @@ def quality_queries(folder: Path | None = None) -> list[Path]:
 def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
     findings = []
     for path in quality_queries():
-        result = kg.sparql(path.read_text(encoding="utf-8"))
+        # (each finding once: a statement made by two sources is one finding)
+        result = kg.sparql(path.read_text(encoding="utf-8"), distinct_rows=True)
         check = path.stem
         for row in result.rows:
             values = dict(zip(result.vars, row, strict=True))
@@ -297,4 +315,6 @@ def validate(
             findings += run_quality_queries(kg)
         shacl_findings, shacl_results = run_shacl(kg, shapes, validator=validator)
     findings += shacl_findings
-    return ValidationReport(findings=sorted(set(findings)), shacl_graph=shacl_results)
+    return ValidationReport(
+        findings=sorted(set(findings), key=Finding._sort_key), shacl_graph=shacl_results
+    )
