@@ -547,6 +547,51 @@ def large(monkeypatch):
     monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
 
 
+def test_a_large_file_is_built_in_a_temporary_store_without_the_union(
+    tmp_path, capsys, large, monkeypatch
+):
+    """A large N-Quads file (bulk-loaded, as at L) goes into the temporary store without the
+    union of its graphs, which the checks and the exports do not need: the same files and
+    the same report as in memory."""
+    import pyoxigraph as ox
+
+    from citygraph import export
+    from citygraph import graph as graph_module
+    from citygraph.engine import OxigraphEngine
+
+    source = tmp_path / "source"
+    assert run(capsys, "build", "-o", str(source))[0] == 0
+    quads = ox.parse(path=str(source / "citygraph.nq"), format=ox.RdfFormat.N_QUADS)
+    graphs = [q for q in quads if q.graph_name != ox.DefaultGraph()]  # (see above)
+    (tmp_path / "graphs.nq").write_bytes(ox.serialize(graphs, format=ox.RdfFormat.N_QUADS))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ["build", "--data", str(empty), "--with", str(tmp_path / "graphs.nq")]
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)
+    monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)  # the checks in a thread, as at L
+    in_memory = tmp_path / "memory"
+    code, _, memory_err = run(capsys, *args, "--in-memory", "-o", str(in_memory))
+    assert code == 0, memory_err
+    opened = []
+    real_close = OxigraphEngine.close
+
+    def spy(self):
+        opened.append((self.path, self.read_only, self.union_pending))
+        real_close(self)
+
+    monkeypatch.setattr(OxigraphEngine, "close", spy)
+    on_disk = tmp_path / "disk"
+    code, _, err = run(capsys, *args, "-o", str(on_disk))
+    assert code == 0, err
+    assert _files(on_disk) == _files(in_memory)
+    assert "validation: conforms (0 violations, 117 warnings)" in err
+    # the store was loaded, then read: both without the union
+    assert [(read_only, pending) for path, read_only, pending in opened if path] == [
+        (False, True),
+        (True, True),
+    ]
+
+
 def test_a_large_graph_is_built_in_a_temporary_store_with_the_same_bytes(tmp_path, capsys, large):
     from citygraph.engine import OxigraphEngine
 

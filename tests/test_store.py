@@ -221,6 +221,46 @@ def test_a_query_for_distinct_rows_does_not_wait_for_the_union(tmp_path, monkeyp
     assert sorted(engine.query(q, distinct_rows=True).rows) == sorted(rows)  # from the union
 
 
+def test_a_store_for_a_build_alone_is_loaded_without_the_union(small_file, tmp_path, monkeypatch):
+    """A large build's temporary store leaves the union out (half the statements to write).
+    Its manifest says so, it is reopened that way, its checks find what a full store's find,
+    and a query that needs the union says what is wrong instead of reading an empty graph."""
+    import json
+
+    from citygraph.errors import DataError
+    from citygraph.store import MANIFEST
+    from citygraph.validate import run_shacl
+
+    full = KnowledgeGraph.load(_empty(tmp_path), [small_file], store=tmp_path / "full")
+    monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)  # bulk-loaded, as at L
+    store = tmp_path / "build"
+    kg = KnowledgeGraph.load(_empty(tmp_path), [small_file], store=store, union=False)
+    assert json.loads((store / MANIFEST).read_text())["union"] is False
+    assert json.loads((tmp_path / "full" / MANIFEST).read_text())["union"] is True
+    for graph in (kg, KnowledgeGraph.load(_empty(tmp_path), [small_file], store=store)):
+        assert graph.engine.union_pending and graph.engine.read_only
+        assert len(graph) == len(full)
+        assert sorted(run_shacl(graph, validator="fast")[0]) == sorted(
+            run_shacl(full, validator="fast")[0]
+        )
+        assert graph.validate().findings == full.validate().findings
+        with pytest.raises(DataError) as error:
+            graph.select_text(COUNT_UNION)
+        assert str(error.value) == (
+            f"{store}: this store was loaded without the union of its sources (for a build's "
+            "checks and exports only), so it cannot answer a query of the default graph\n"
+            "  hint: load the files into a store of their own with --store PATH"
+        )
+    graph.close()
+    # the default graph's own statements would be taken for a union's: that store has one
+    mixed = tmp_path / "mixed.nq"
+    mixed.write_text(BLANK + '<http://example.org/z> <http://example.org/q> "own" .\n')
+    kg = KnowledgeGraph.load(_empty(tmp_path), [mixed], store=tmp_path / "mixed", union=False)
+    assert not kg.engine.union_pending
+    assert kg.select_text(COUNT_UNION)[1] == [("4",)]
+    assert json.loads((tmp_path / "mixed" / MANIFEST).read_text())["union"] is True
+
+
 @pytest.mark.parametrize(
     ("sparql", "safe"),
     [

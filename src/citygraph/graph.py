@@ -180,23 +180,34 @@ class KnowledgeGraph:
         engine: str = "oxigraph",
         store: Path | None = None,
         include_data: bool = True,
+        union: bool = True,
     ) -> KnowledgeGraph:
         """Load the curated data (``data``, default: the shipped data) plus extra files.
 
         ``store`` keeps the graph on disk (Oxigraph): loaded once (completely or not at all), then
         reopened as it is, without reloading, so a large graph is loaded once and queried many
         times; ``stale`` then names the files asked for that changed since (see :mod:`.store`).
+        ``union=False``: a new store is loaded without the union of the sources, for a build's
+        checks and exports only (see :class:`~citygraph.engine.OxigraphEngine`).
         """
         files = source_files(data, extra, include_data=include_data)
         if store is not None:
-            return cls._open_store(Path(store), files, engine, compare_data=data is not None)
+            return cls._open_store(
+                Path(store), files, engine, compare_data=data is not None, union=union
+            )
         kg = cls(make_engine(engine))
         kg.add_files(files)
         return kg
 
     @classmethod
     def _open_store(
-        cls, store: Path, files: list[SourceFile], engine: str, *, compare_data: bool
+        cls,
+        store: Path,
+        files: list[SourceFile],
+        engine: str,
+        *,
+        compare_data: bool,
+        union: bool = True,
     ) -> KnowledgeGraph:
         """The on-disk store at ``store``: reopened as it is if citygraph loaded it completely,
         else loaded from ``files`` beside it and put in place only once complete, so that a
@@ -208,18 +219,19 @@ class KnowledgeGraph:
             make_engine(engine, store)  # raises: an on-disk store is Oxigraph's
         manifest = stores.read_manifest(store)
         if manifest is not None:
-            kg = cls(make_engine(engine, store, read_only=True))
+            kg = cls(make_engine(engine, store, read_only=True, union=stores.has_union(manifest)))
             kg.files = stores.files_of(manifest)
             kg.stale = stores.differences(manifest, files, compare_data=compare_data)
             return kg
         with stores.staged_store(store) as staging:
-            kg = cls(make_engine(engine, staging))
+            kg = cls(make_engine(engine, staging, union=union))
             try:
                 kg.add_files(files)
                 optimize = getattr(kg.engine, "optimize", None)
                 if optimize is not None:
                     optimize()
-                stores.write_manifest(staging, kg.files)
+                union = not kg.engine.union_pending
+                stores.write_manifest(staging, kg.files, union=union)
             except OSError as exc:  # RocksDB's or the file system's: a full disk, a permission
                 raise DataError(
                     f"{store}: loading the store failed ({exc}); nothing was kept",
@@ -227,7 +239,7 @@ class KnowledgeGraph:
                 ) from None
             finally:
                 kg.close()  # the store's lock goes with it, even when the load failed
-        return cls(make_engine(engine, store, read_only=True), files=kg.files)
+        return cls(make_engine(engine, store, read_only=True, union=union), files=kg.files)
 
     def close(self) -> None:
         """Let go of the engine (an on-disk store is closed, and can be opened again)."""

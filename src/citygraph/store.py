@@ -74,10 +74,13 @@ def _changed(entry: dict[str, Any], path: Path) -> bool:
     return entry.get("modified_ns") != stamp["modified_ns"] and entry.get("sha256") != _sha256(path)
 
 
-def write_manifest(store: Path, files: list[SourceFile]) -> None:
+def write_manifest(store: Path, files: list[SourceFile], *, union: bool = True) -> None:
+    """``union``: whether the store holds the union of its sources as its default graph (a
+    large build's temporary store does not: see ``OxigraphEngine``)."""
     manifest = {
         "made_by": f"citygraph {__version__}",
         "loaded": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "union": union,
         "files": [
             {
                 "path": str(f.path.resolve()),
@@ -216,3 +219,8 @@ def derived(store: Path, name: str, schema: str, compute: Callable[[], T]) -> T:
         if not isinstance(exc, OSError):  # Ctrl-C goes on; a read-only folder or a full disk
             raise  # only means that the next command derives it again
     return value
+
+
+def has_union(manifest: dict[str, Any]) -> bool:
+    """Whether the store holds its sources' union (stores loaded before this was recorded do)."""
+    return manifest.get("union", True) is not False

@@ -61,9 +61,12 @@ def add_validator_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_graph(args: argparse.Namespace, store: Path | None = None) -> KnowledgeGraph:
+def load_graph(
+    args: argparse.Namespace, store: Path | None = None, *, union: bool = True
+) -> KnowledgeGraph:
     """The graph the options name (``store``: an on-disk store to use instead of ``--store``,
-    such as a temporary one, loaded without a word)."""
+    such as a temporary one, loaded without a word; ``union=False``: without the union of the
+    sources, if it is a new store, for a build's checks and exports)."""
     from ..graph import KnowledgeGraph
 
     if store is None and args.store is not None and sys.stderr.isatty():
@@ -77,7 +80,7 @@ def load_graph(args: argparse.Namespace, store: Path | None = None) -> Knowledge
         if fresh:  # minutes for millions of statements: say what is going on
             say(f"loading the data into the store {args.store} (once: later commands reopen it)")
     store = store or args.store
-    kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=store)
+    kg = KnowledgeGraph.load(args.data, args.extra, engine=args.engine, store=store, union=union)
     if kg.stale:
         from ..store import warning
 

@@ -97,7 +97,9 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
         "(deleted at the end; --store PATH keeps the store, --in-memory keeps the graph in memory)"
     )
     try:
-        kg = load_graph(args, store=scratch / "store")
+        # (the checks and the exports do not need the sources' union: at 10 M statements the
+        # load takes 98 s instead of 186 s without it)
+        kg = load_graph(args, store=scratch / "store", union=False)
         try:
             yield kg
         finally:
