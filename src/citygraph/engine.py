@@ -361,7 +361,9 @@ class OxigraphEngine:
         self._store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def bulk_load(self, path: Path, fmt: str | None = None, graph: str | None = None) -> None:
-        """Fast load of a large trusted file (no transaction, lower memory), with the union."""
+        """Fast load of a large trusted file (no transaction, lower memory) into a fresh store.
+        On disk the union is written with the graphs (unless the store is made without it); in
+        memory it is made when first read (see the class)."""
         fmt = fmt or format_of(path)
         try:
             if self.path is not None:
