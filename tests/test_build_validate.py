@@ -339,6 +339,20 @@ def test_overlapped_build_writes_the_same_bytes(tmp_path, capsys, monkeypatch):
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
 
 
+def _build_of_graphs_only(nquads: Path, folder: Path) -> list[str]:
+    """The arguments of a build of an N-Quads export's named graphs alone, as generated (the
+    export's default graph, each graph's provenance, would be statements of the file's own,
+    whose union a load makes at once): from no data but that file."""
+    import pyoxigraph as ox
+
+    quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    graphs = [q for q in quads if q.graph_name != ox.DefaultGraph()]
+    (folder / "graphs.nq").write_bytes(ox.serialize(graphs, format=ox.RdfFormat.N_QUADS))
+    empty = folder / "empty"
+    empty.mkdir()
+    return ["build", "--data", str(empty), "--with", str(folder / "graphs.nq")]
+
+
 def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
     tmp_path, capsys, monkeypatch
 ):
@@ -346,22 +360,13 @@ def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
     into memory, which leaves the union of every graph to be made), built serially and
     overlapped: the same files. Overlapped, the union is made by the checks' process only:
     the snapshot, the tables and the counts read the sources' graphs."""
-    import pyoxigraph as ox
-
     from citygraph import export
     from citygraph import graph as graph_module
     from citygraph.engine import OxigraphEngine
 
     source = tmp_path / "source"
     assert run(capsys, "build", "-o", str(source))[0] == 0
-    # the sources' graphs only, as generated: the export's default graph (each graph's
-    # provenance) would be statements of the file's own, whose union the load makes at once
-    quads = ox.parse(path=str(source / "citygraph.nq"), format=ox.RdfFormat.N_QUADS)
-    graphs = [q for q in quads if q.graph_name != ox.DefaultGraph()]
-    (tmp_path / "graphs.nq").write_bytes(ox.serialize(graphs, format=ox.RdfFormat.N_QUADS))
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    args = ["build", "--data", str(empty), "--with", str(tmp_path / "graphs.nq")]
+    args = _build_of_graphs_only(source / "citygraph.nq", tmp_path)
 
     monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)  # bulk-loaded, as at M and L
     made: list[int] = []  # the processes that made the union
@@ -553,20 +558,13 @@ def test_a_large_file_is_built_in_a_temporary_store_without_the_union(
     """A large N-Quads file (bulk-loaded, as at L) goes into the temporary store without the
     union of its graphs, which the checks and the exports do not need: the same files and
     the same report as in memory."""
-    import pyoxigraph as ox
-
     from citygraph import export
     from citygraph import graph as graph_module
     from citygraph.engine import OxigraphEngine
 
     source = tmp_path / "source"
     assert run(capsys, "build", "-o", str(source))[0] == 0
-    quads = ox.parse(path=str(source / "citygraph.nq"), format=ox.RdfFormat.N_QUADS)
-    graphs = [q for q in quads if q.graph_name != ox.DefaultGraph()]  # (see above)
-    (tmp_path / "graphs.nq").write_bytes(ox.serialize(graphs, format=ox.RdfFormat.N_QUADS))
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    args = ["build", "--data", str(empty), "--with", str(tmp_path / "graphs.nq")]
+    args = _build_of_graphs_only(source / "citygraph.nq", tmp_path)
     monkeypatch.setattr(graph_module, "BIG_FILE_BYTES", 1000)
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)  # the checks in a thread, as at L
     in_memory = tmp_path / "memory"
