@@ -282,7 +282,7 @@ class OxigraphEngine:
         """The pyoxigraph store, its default graph the union of the named graphs (made now, if
         a bulk load left it to be made: see :attr:`union_pending`)."""
         if self.union_pending:
-            if self.read_only or not self.union:
+            if not self.union:  # (a read-only store is pending only so: see __init__)
                 raise DataError(
                     f"{self.path}: this store was loaded without the union of its sources "
                     "(for a build's checks and exports only), so it cannot answer a query of "
@@ -386,20 +386,17 @@ class OxigraphEngine:
                 self._store.bulk_load(path=str(path), format=FORMATS[fmt], to_graph=target)
         except SyntaxError as exc:
             raise DataError(_located(str(path), str(exc))) from None
-        if self._default_graph_is_empty():
+        if self.union_pending or self._default_graph_is_empty():
             # the union of every named graph, made when the default graph is first read (see
             # the class): a build's checks make it in their own process, beside the snapshot
-            self.union_pending = True
-        elif self.union_pending:  # statements of its own in the default graph: made now
-            self._merge_into_union(None)
-            self.union_pending = False
-        else:
+            self._leave_union_out()
+        else:  # the union is there: the new graph goes into it
             self._merge_into_union(graph if fmt not in ("trig", "nquads") else None)
 
     def _leave_union_out(self) -> None:
-        """After a load into a store without its union: the union stays to be made, unless
-        the default graph now holds statements of its own, which it cannot tell from a union's
-        (then the union is made at once)."""
+        """After a load whose union is not made (yet): it stays to be made, unless the default
+        graph now holds statements of its own, which a union made later could not be told from
+        (then it is made at once)."""
         if self._default_graph_is_empty():
             self.union_pending = True
         else:
@@ -562,7 +559,7 @@ class OxigraphEngine:
             named.load(self._named_nquads(), ox.RdfFormat.N_QUADS)
             return named.dump(format=ox.RdfFormat.TRIG)
         if graph == "*" or graph is None:
-            if self.union_pending and (self.read_only or not self.union):
+            if self.union_pending and not self.union:
                 # a store loaded without its union (see the class): the graphs' distinct triples
                 named = self._store.quads_for_pattern(None, None, None, None)
                 union = {ox.Triple(q.subject, q.predicate, q.object) for q in named}

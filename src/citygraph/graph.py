@@ -230,8 +230,8 @@ class KnowledgeGraph:
                 optimize = getattr(kg.engine, "optimize", None)
                 if optimize is not None:
                     optimize()
-                union = not kg.engine.union_pending
-                stores.write_manifest(staging, kg.files, union=union)
+                holds_union = not kg.engine.union_pending
+                stores.write_manifest(staging, kg.files, union=holds_union)
             except OSError as exc:  # RocksDB's or the file system's: a full disk, a permission
                 raise DataError(
                     f"{store}: loading the store failed ({exc}); nothing was kept",
@@ -239,7 +239,8 @@ class KnowledgeGraph:
                 ) from None
             finally:
                 kg.close()  # the store's lock goes with it, even when the load failed
-        return cls(make_engine(engine, store, read_only=True, union=union), files=kg.files)
+        reopened = make_engine(engine, store, read_only=True, union=holds_union)
+        return cls(reopened, files=kg.files)
 
     def close(self) -> None:
         """Let go of the engine (an on-disk store is closed, and can be opened again)."""
