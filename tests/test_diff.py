@@ -103,3 +103,29 @@ def test_missing_file(files, tmp_path, capsys):
     assert capsys.readouterr().err.splitlines()[0] == (
         f"citygraph diff: {tmp_path / 'nope.ttl'}: no such file"
     )
+
+
+def test_a_literal_holding_a_line_separator_is_one_statement(tmp_path):
+    """A literal with U+2028 (written unescaped by N-Triples) used to be split into fragments,
+    so a changed label was reported as broken pieces of statements."""
+    name = "<https://w3id.org/citygraph/id/a> <https://schema.org/name>"
+    old, new = tmp_path / "old.nt", tmp_path / "new.nt"
+    old.write_text(f'{name} "A\u2028B" .\n', encoding="utf-8")
+    new.write_text(f'{name} "A\u2028C" .\n', encoding="utf-8")
+    result = diff(old, new)
+    assert (result.added, result.removed) == (1, 1)
+    assert [c.entity for c in result.entities] == ["https://w3id.org/citygraph/id/a"]
+
+
+def test_an_import_with_a_line_separator_in_a_name_writes_whole_statements():
+    """The import writer sorts N-Quads lines: a name holding U+2029 stays one statement."""
+    import pyoxigraph as ox
+
+    from citygraph.importers.writer import ImportGraph
+
+    graph = ImportGraph("example")
+    graph.add("https://w3id.org/citygraph/id/a", "https://schema.org/name", ox.Literal("A\u2029B"))
+    data = graph.serialize("nquads")
+    assert data.count(b"\n") == 1
+    (quad,) = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+    assert quad.object == ox.Literal("A\u2029B")

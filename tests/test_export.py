@@ -468,3 +468,38 @@ def test_turtle_trig_and_rdfxml_are_written_in_pieces(tmp_path, monkeypatch, pie
         assert (written.size, written.sha256) == (len(data), export.sha256(data))
     # RDF/XML went through a file beside the others (no copy of its text in memory), now gone
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(export.FILES[f] for f in expected)
+
+
+def test_literals_holding_unicode_line_separators_stay_whole(tmp_path):
+    """N-Triples writes U+2028, U+2029 and U+0085 unescaped inside a literal; ``splitlines()``
+    split the snapshot's lines there, so the N-Triples and N-Quads files held broken statements
+    and the Turtle writer stopped with an internal error. Every format now carries the three
+    literals whole, and the two line formats have one line per statement."""
+    import citygraph
+
+    comments = ["one\u2028two", "three\u2029four", "five\u0085six"]
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        + "".join(f'<https://example.org/x> rdfs:comment "{c}" .\n' for c in comments),
+        encoding="utf-8",
+    )
+    kg = citygraph.load(None, extra)
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    export.write_distribution(kg, folder)
+    comment = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    for name, (_, fmt) in {**RDF_FILES, **QUAD_FILES}.items():
+        found = {
+            q.object.value
+            for q in ox.parse(path=str(folder / name), format=fmt)
+            if q.subject == ox.NamedNode("https://example.org/x") and q.predicate == comment
+        }
+        assert found == set(comments), name
+    for name, fmt in (
+        ("citygraph.nt", ox.RdfFormat.N_TRIPLES),
+        ("citygraph.nq", ox.RdfFormat.N_QUADS),
+    ):
+        lines = (folder / name).read_bytes().split(b"\n")[:-1]
+        assert len(lines) == sum(1 for _ in ox.parse(path=str(folder / name), format=fmt)), name
+        assert all(line.endswith(b" .") for line in lines), name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .engine import OxigraphEngine, format_of
+from .engine import OxigraphEngine, format_of, statement_lines
 from .export import CANDIDATE_PREFIXES
 from .graph import SourceFile, read_text
 from .namespaces import GRAPH
@@ -81,8 +81,8 @@ def statements(path: Path, as_quads: bool) -> set[str]:
     engine = OxigraphEngine()
     engine.load_data(raw, format_of(path), None, name=str(path))
     if as_quads:
-        return set(engine.serialize("nquads").decode("utf-8").splitlines())
-    return set(engine.serialize("ntriples", "*").decode("utf-8").splitlines())
+        return set(statement_lines(engine.serialize("nquads")))
+    return set(statement_lines(engine.serialize("ntriples", "*")))
 
 
 def diff(old: Path, new: Path) -> Diff:

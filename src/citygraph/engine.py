@@ -63,6 +63,16 @@ def format_of(path: Path) -> str:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+def statement_lines(data: bytes) -> list[str]:
+    """The lines of an N-Triples or N-Quads text, split at its line ends only: ``splitlines()``
+    also splits at U+0085, U+2028 and U+2029, which N-Triples writes unescaped inside literals
+    (a label holding a line separator would become two broken statements)."""
+    lines = data.decode("utf-8").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def to_rdflib(term: Any) -> Node | None:
     if term is None:
         return None

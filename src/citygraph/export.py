@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import resources
+from .engine import statement_lines
 from .errors import UsageError
 from .namespaces import GRAPH, ID, PREFIXES, SOURCE
 
@@ -162,7 +163,7 @@ class Snapshot:
     def of(cls, kg: KnowledgeGraph) -> Snapshot:
         graphs: dict[str, list[str]] = {}
         for name in kg.engine.graphs():
-            lines = kg.engine.serialize("ntriples", name).decode("utf-8").splitlines()
+            lines = statement_lines(kg.engine.serialize("ntriples", name))
             if lines:  # a store holds each quad once: no duplicates within a graph
                 graphs[name] = lines
         # the union of the sources, an RDF merge: the distinct lines of the graphs (the same
@@ -171,7 +172,7 @@ class Snapshot:
         # be made means a default graph without statements of its own: it is not made here.)
         union = sorted({line for lines in graphs.values() for line in lines})
         if not kg.engine.union_pending and len(union) != _default_graph_size(kg):
-            union = sorted(kg.engine.serialize("ntriples", "*").decode("utf-8").splitlines())
+            union = sorted(statement_lines(kg.engine.serialize("ntriples", "*")))
         return cls(graphs, union)
 
     @classmethod
@@ -179,8 +180,8 @@ class Snapshot:
         """A default-graph-only snapshot (for the catalog, which is written from rdflib)."""
         canonical = ox.serialize(
             ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES
-        ).decode("utf-8")
-        lines = sorted(set(canonical.splitlines()))
+        )
+        lines = sorted(set(statement_lines(canonical)))
         return cls({"": lines}, lines)
 
     def provenance(self) -> list[str]:

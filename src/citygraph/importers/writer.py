@@ -25,6 +25,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..engine import statement_lines
 from ..namespaces import CG, GEO, ID, PREFIXES, SCHEMA, graph_iri, source_iri
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -229,7 +230,7 @@ class ImportGraph:
         """Deterministic bytes: sorted N-Quads, or TriG/Turtle written from them with prefixes."""
         store = ox.Store()
         store.extend(ox.Quad(s, p, o, self.graph) for s, p, o in self.triples)
-        lines = sorted(store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
+        lines = sorted(statement_lines(store.dump(format=ox.RdfFormat.N_QUADS)))
         nquads = ("\n".join(lines) + "\n").encode("utf-8")
         if fmt == "nquads":
             return nquads
