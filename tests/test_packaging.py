@@ -3,6 +3,7 @@ queries travel inside the wheel (issue 2)."""
 
 from __future__ import annotations
 
+import site
 import subprocess
 import sys
 import zipfile
@@ -27,7 +28,23 @@ def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
     assert any(n.startswith("citygraph/_resources/queries/qc/") for n in names)
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # the dependencies come from this test's own environment (not the base interpreter's, which
+    # on a fresh machine has none of them), through a path file: its lines are added as they
+    # are, so the checkout's editable install, a path file of that environment, is not
+    purelib = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('purelib'))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(purelib) / "_test_dependencies.pth").write_text(
+        "".join(f"{path}\n" for path in site.getsitepackages()), encoding="utf-8"
+    )
     subprocess.run(
         [
             str(venv / "bin" / "pip"),

@@ -7,10 +7,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +33,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A real `oxigraph serve` on a free loopback port, with the shipped data pushed to it."""
-    binary = shutil.which("oxigraph")
+    # installed beside this interpreter (the README runs the tests as .venv/bin/python, with
+    # .venv/bin not on the PATH), or anywhere on the PATH
+    beside = Path(sys.executable).parent / "oxigraph"
+    binary = str(beside) if beside.is_file() else shutil.which("oxigraph")
     if binary is None:
         pytest.skip("the oxigraph server (PyPI package 'oxigraph', test extra) is not installed")
     port = _free_port()
