@@ -424,12 +424,11 @@ class OxigraphEngine:
             self._store.optimize()
 
     def close(self) -> None:
-        """Write everything to disk and let go of the store (so that it can be moved)."""
-        try:
-            if self.path is not None and not self.read_only:
-                self._store.flush()
-        finally:
-            del self._store
+        """Write everything to disk and let go of the store (so that it can be moved); again,
+        nothing."""
+        store = self.__dict__.pop("_store", None)
+        if store is not None and self.path is not None and not self.read_only:
+            store.flush()
 
     def add(self, quads: Iterable[Quad]) -> None:
         converted = [

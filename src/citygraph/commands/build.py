@@ -58,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
     at_terminal = sys.stderr.isatty()  # each stage takes minutes on a large graph: say which
     with _graph(args) as kg:
         summary = build(
-            kg, args.output, validator=args.validator, progress=say if at_terminal else None
+            kg,
+            args.output,
+            validator=args.validator,
+            progress=say if at_terminal else None,
+            close_graph=True,  # let go of once the exports need only their snapshot
         )
     say(summary.text())
     return 0
