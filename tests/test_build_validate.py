@@ -657,14 +657,16 @@ def _checks_wait_for(monkeypatch, owner: object, name: str, why: str) -> None:
     monkeypatch.setattr(KnowledgeGraph, "validate", checking)
 
 
-@pytest.mark.parametrize("where", ["disk", "memory-without-fork"])
+@pytest.mark.parametrize("where", ["disk", "memory-without-fork", "memory-above-the-limit"])
 def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
     tmp_path, capsys, monkeypatch, large, where
 ):
-    """On disk (a store is not shared by fork), or where processes cannot be forked, a large
-    build checks the graph in a thread while it takes the snapshot and writes the tables: the
-    checks here wait until the snapshot has been taken, which a build that checked first would
-    never do. The same files as the serial build in memory."""
+    """On disk (a store is not shared by fork), where processes cannot be forked, or in memory
+    above ``PARALLEL_LIMIT`` statements (a forked process and this one would hold two copies
+    of the store between them), a large build checks the graph in a thread while it takes the
+    snapshot and writes the tables: the checks here wait until the snapshot has been taken,
+    which a build that checked first would never do. The same files as the serial build in
+    memory."""
     from citygraph import export
 
     serial = tmp_path / "serial"
@@ -672,6 +674,8 @@ def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
     monkeypatch.setattr(export, "PARALLEL_THRESHOLD", 0)
     if where == "memory-without-fork":
         monkeypatch.setattr(export, "can_fork", lambda: False)
+    if where == "memory-above-the-limit":
+        monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)
     _checks_wait_for(monkeypatch, export.Snapshot, "of", "the exports waited for the checks")
     seen = _spy_on_overlap(monkeypatch)
     overlapped = tmp_path / "overlapped"

@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -343,72 +342,58 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_a_large_graph_is_rendered_beside_one_worker_that_reads_only_the_text(
-    kg, dist, tmp_path, monkeypatch
-):
-    """Above ``PARALLEL_LIMIT`` the tables come first, then the snapshot; a forked worker
-    writes Turtle, RDF/XML and JSON-LD from one shared text of the union in reading order while
-    this process writes TriG, N-Quads and N-Triples: the same bytes as the serial build. The
-    worker never reads the snapshot's lines (in the build's process it would copy their
-    pages): every read of ``Snapshot.reading`` is in this process, and the worker ran."""
-    import os
-
+def test_a_large_graph_is_rendered_beside_a_second_process(kg, dist, tmp_path, monkeypatch):
+    """Above ``PARALLEL_LIMIT`` the tables come first, then the snapshot; a second process,
+    started afresh, writes Turtle, RDF/XML and JSON-LD from a file of the union in reading
+    order while this process writes TriG, N-Quads and N-Triples: the same bytes as the serial
+    build, and the file is gone."""
     monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)
-    log = tmp_path / "readers"
-    monkeypatch.setattr(_Logged, "log", log)
-    monkeypatch.setattr(_Logged, "reading", export.Snapshot.reading)
-    monkeypatch.setattr(_Logged, "render", export._render_shared)
-    monkeypatch.setattr(export.Snapshot, "reading", property(_logged_reading))
-    monkeypatch.setattr(export, "_render_shared", _logged_render)
+    here = _spy_on_rendering_here(monkeypatch)
     large = tmp_path / "large"
     large.mkdir()
     with export.Distribution(kg, large) as distribution:
         assert distribution.large
         written = distribution.write()
     assert _tree(large) == _tree(dist)
-    assert sorted(p.relative_to(large) for p in written) == sorted(
-        p.relative_to(large) for p in large.rglob("*") if p.is_file()
-    )
-    entries = [line.split() for line in log.read_text().splitlines()]
-    assert {pid for kind, *_, pid in entries if kind == "reading"} == {str(os.getpid())}
-    rendered = {task: pid for kind, task, pid in (e for e in entries if e[0] == "render")}
-    assert sorted(rendered) == ["jsonld", "rdfxml", "turtle"]
-    assert set(rendered.values()) - {str(os.getpid())}  # in a worker, not here
+    assert sorted(written) == sorted(p for p in large.rglob("*") if p.is_file())
+    assert here == [["trig", "nquads", "ntriples"]]
 
 
-class _Logged:
-    """Where the spies of a forked render write (a worker shares no list with the test)."""
-
-    log: Any = None
-    reading: Any = None
-    render: Any = None
-
-
-def _logged_reading(self: export.Snapshot) -> list[str]:
-    import os
-
-    with open(_Logged.log, "a") as handle:
-        handle.write(f"reading {os.getpid()}\n")
-    return _Logged.reading.fget(self)
-
-
-def _logged_render(task: str, folder: Path) -> Any:
-    import os
-
-    with open(_Logged.log, "a") as handle:
-        handle.write(f"render {task} {os.getpid()}\n")
-    return _Logged.render(task, folder)
-
-
-def test_a_killed_worker_of_a_large_graph_leaves_its_formats_to_this_process(
+def test_a_killed_second_process_of_a_large_graph_leaves_its_formats_to_this_one(
     dist, kg, tmp_path, monkeypatch
 ):
+    """The second process is killed (as the out-of-memory killer would) as soon as this one
+    starts its own formats: what it had not written is written here, with the same bytes."""
     monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)
-    monkeypatch.setattr(export, "_render_shared", _die)
+    real = export.Distribution._rendered_here
+    here: list[list[str]] = []
+
+    def kill_then_render(self, formats):
+        formats = list(formats)
+        if not here:
+            for process in self._pool._processes.values():
+                process.kill()
+        here.append(formats)
+        return real(self, formats)
+
+    monkeypatch.setattr(export.Distribution, "_rendered_here", kill_then_render)
     fallback = tmp_path / "fallback"
     fallback.mkdir()
     export.write_distribution(kg, fallback)
     assert _tree(fallback) == _tree(dist)
+    assert here[0] == ["trig", "nquads", "ntriples"] and len(here) == 2  # then the rest, here
+
+
+def _spy_on_rendering_here(monkeypatch) -> list[list[str]]:
+    real = export.Distribution._rendered_here
+    here: list[list[str]] = []
+
+    def spy(self, formats):
+        here.append(list(formats))
+        return real(self, here[-1])
+
+    monkeypatch.setattr(export.Distribution, "_rendered_here", spy)
+    return here
 
 
 def _die(task: str, folder: Path) -> None:

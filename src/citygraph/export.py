@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+import mmap
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -124,7 +125,7 @@ class Snapshot:
     graphs: dict[str, list[str]]
     triples: list[str] = field(default_factory=list)
     _reading: list[str] | None = field(default=None, repr=False, compare=False)
-    _reading_text: bytes | None = field(default=None, repr=False, compare=False)
+    _reading_text: bytes | mmap.mmap | None = field(default=None, repr=False, compare=False)
 
     @property
     def reading(self) -> list[str]:
@@ -154,7 +155,7 @@ class Snapshot:
             return iter((self._reading_text,))
         return _chunks(self.triples)
 
-    def reading_input(self) -> list[str] | bytes:
+    def reading_input(self) -> list[str] | bytes | mmap.mmap:
         """What the Turtle and RDF/XML writers parse: the union in reading order, as
         lines or (see :meth:`share_reading_text`) as one text."""
         return self._reading_text if self._reading_text is not None else self.reading
@@ -239,10 +240,15 @@ def reading_order(lines: Iterable[str]) -> list[str]:
 # --- RDF syntaxes ----------------------------------------------------------------------------
 
 
-def _triples(lines: Iterable[str] | bytes) -> Iterator[ox.Triple]:
+def _is_text(lines: object) -> bool:
+    """Lines given as one N-Triples text: bytes, or a file mapped into memory."""
+    return isinstance(lines, (bytes, mmap.mmap))
+
+
+def _triples(lines: Iterable[str] | bytes | mmap.mmap) -> Iterator[ox.Triple]:
     # lenient: the lines are Oxigraph's own canonical N-Triples, checked when they were loaded
     # (twice as fast without re-validating every IRI)
-    source = lines if isinstance(lines, bytes) else _Reader(lines)
+    source = lines if _is_text(lines) else _Reader(lines)
     return ox.parse(source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
@@ -368,7 +374,7 @@ def _with_header(body: bytes, comment: str) -> Iterator[bytes]:
     yield b"\n"
 
 
-def _text_lines(text: bytes) -> Iterator[str]:
+def _text_lines(text: bytes | mmap.mmap) -> Iterator[str]:
     """The lines of a UTF-8 text (each ending with a line end), about ``_PIECE`` bytes of
     them decoded at a time."""
     for start, stop in _line_pieces(text, 0, len(text)):
@@ -391,7 +397,7 @@ def turtle(lines: list[str] | bytes, comment: str = "citygraph", *, ordered: boo
 
 
 def turtle_pieces(
-    lines: list[str] | bytes, comment: str = "citygraph", *, ordered: bool = False
+    lines: list[str] | bytes | mmap.mmap, comment: str = "citygraph", *, ordered: bool = False
 ) -> Iterator[bytes]:
     """:func:`turtle`, in pieces (to be written without joining them)."""
     body = ox.serialize(
@@ -422,8 +428,8 @@ def trig_pieces(snapshot: Snapshot, comment: str) -> Iterator[bytes]:
 
     # one text, parsed fastest, where the graph is small enough to be rendered in parallel (the
     # shared text exists); above that, one graph's text at a time (10 M statements: 7 GB less)
-    one_text = snapshot.text_shared and len(snapshot.triples) <= PARALLEL_LIMIT
-    source = b"".join(graph_texts()) if one_text else _Reader(pieces=graph_texts())
+    shared = snapshot.text_shared
+    source = b"".join(graph_texts()) if shared else _Reader(pieces=graph_texts())
     quads = ox.parse(source, format=ox.RdfFormat.N_QUADS, lenient=True)
     body = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=CANDIDATE_PREFIXES)
     return _with_header(body, comment)
@@ -483,7 +489,7 @@ def rdfxml(lines: list[str] | bytes, *, ordered: bool = False) -> bytes:
 
 
 def rdfxml_pieces(
-    lines: list[str] | bytes, *, ordered: bool = False, scratch: Path | None = None
+    lines: list[str] | bytes | mmap.mmap, *, ordered: bool = False, scratch: Path | None = None
 ) -> Iterator[bytes]:
     """RDF/XML; the namespace declarations, which Oxigraph writes in hash order, are sorted.
     With ``scratch`` (a file name), Oxigraph writes its text there and it is read back in
@@ -491,8 +497,9 @@ def rdfxml_pieces(
     Oxigraph hands it over). Else the text is returned by Oxigraph and read in place."""
     # the candidates whose namespace begins some IRI of the data, read piece by piece
     left = {k: f"<{v}".encode() for k, v in CANDIDATE_PREFIXES.items()}
-    for piece in [lines] if isinstance(lines, bytes) else _chunks(lines):
-        left = {k: needle for k, needle in left.items() if needle not in piece}
+    for piece in [lines] if _is_text(lines) else _chunks(lines):
+        # (find, not "in": on a mapped file "in" looks for one byte)
+        left = {k: needle for k, needle in left.items() if piece.find(needle) == -1}
     used = {k: v for k, v in CANDIDATE_PREFIXES.items() if k not in left}
     triples = _triples(lines if ordered else reading_order(lines))
     if scratch is not None:
@@ -1257,6 +1264,19 @@ def _reuse_freed_memory() -> None:
 
 _SHARED: Snapshot | None = None
 _FACTS = "catalog facts"
+# the union in reading order, for the second process of a large graph (deleted once it is done)
+_READING_TEXT = ".citygraph-reading.nt.part"
+
+
+def _render_from_text(fmt: str, text: Path, folder: Path) -> tuple[str, WrittenFile]:
+    """Write one format that reads only the union in reading order (Turtle, RDF/XML, JSON-LD)
+    from the file of that text, mapped into memory; its size and checksum."""
+    with open(text, "rb") as handle:
+        if handle.seek(0, 2) == 0:  # (an empty file cannot be mapped)
+            return FILES[fmt], render_file(folder, fmt, Snapshot({}, [], _reading_text=b""))
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            snapshot = Snapshot({}, [], _reading_text=mapped)
+            return FILES[fmt], render_file(folder, fmt, snapshot)
 
 
 def _render_shared(task: str, folder: Path) -> tuple[str, Any]:
@@ -1353,25 +1373,28 @@ class Distribution:
         return rendered
 
     def _rendered_beside_a_worker(self) -> dict[str, WrittenFile]:
-        """A large graph's RDF formats: Turtle, RDF/XML and JSON-LD by a forked worker that
-        reads one shared text of the union in reading order (the worker touches none of the
-        snapshot's lines, so it copies none of their pages), the line formats, TriG and the
-        catalog's facts here, from the lines. At 10 M statements: about 90 s on each side."""
+        """A large graph's RDF formats: Turtle, RDF/XML and JSON-LD by a second process, the
+        line formats, TriG and the catalog's facts here. The second process is started afresh
+        (not forked: whatever pages of the snapshot either process then touched would be
+        copied, 2 GB at 10 M statements) and reads the union in reading order from a file in
+        the staging folder, mapped into memory, not read into it."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         from .catalog import snapshot_facts
 
-        global _SHARED
         self.tell("putting the union in reading order")
-        self.snapshot.share_reading_text()
-        _SHARED = self.snapshot
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        text = self.folder / _READING_TEXT
         beside = ("rdfxml", "jsonld", "turtle")  # the slowest first
-        self._pending = [self._pool.submit(_render_shared, fmt, self.folder) for fmt in beside]
-        *first, last = (FILES[fmt] for fmt in beside)
-        self.tell(f"writing {', '.join(first)} and {last} in a second process")
         try:
+            put(self.folder, _READING_TEXT, _chunks(self.snapshot.reading))
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(1, mp_context=context)
+            self._pending = [
+                self._pool.submit(_render_from_text, fmt, text, self.folder) for fmt in beside
+            ]
+            *first, last = (FILES[fmt] for fmt in beside)
+            self.tell(f"writing {', '.join(first)} and {last} in a second process")
             rendered = self._rendered_here(("trig", "nquads", "ntriples"))
             self._facts = snapshot_facts(self.snapshot)
             self.tell("waiting for the second process")
@@ -1383,8 +1406,10 @@ class Distribution:
                 rendered[name] = written
         finally:
             self.close()
+            text.unlink(missing_ok=True)
         missing = [fmt for fmt in beside if FILES[fmt] not in rendered]
-        rendered.update(self._rendered_here(missing))
+        if missing:
+            rendered.update(self._rendered_here(missing))
         return {FILES[fmt]: rendered[FILES[fmt]] for fmt in RDF_FORMATS}
 
     def write(
