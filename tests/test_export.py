@@ -359,29 +359,79 @@ def test_a_large_graph_is_rendered_beside_a_second_process(kg, dist, tmp_path, m
     assert here == [["trig", "nquads", "ntriples"]]
 
 
-def test_a_killed_second_process_of_a_large_graph_leaves_its_formats_to_this_one(
-    dist, kg, tmp_path, monkeypatch
+@pytest.mark.parametrize("how", ["killed", "no-interpreter"])
+def test_what_the_second_process_did_not_write_is_written_here(
+    dist, kg, tmp_path, monkeypatch, how
 ):
-    """The second process is killed (as the out-of-memory killer would) as soon as this one
-    starts its own formats: what it had not written is written here, with the same bytes."""
+    """The second process killed as it starts (as the out-of-memory killer would end it), or no
+    Python to start it with (an embedded interpreter): its three formats are written here, with
+    the same bytes."""
+    import sys
+
     monkeypatch.setattr(export, "PARALLEL_LIMIT", 0)
-    real = export.Distribution._rendered_here
-    here: list[list[str]] = []
+    if how == "killed":
+        real = export._TextWriter.start
 
-    def kill_then_render(self, formats):
-        formats = list(formats)
-        if not here:
-            for process in self._pool._processes.values():
-                process.kill()
-        here.append(formats)
-        return real(self, formats)
+        def start_then_kill(*args):
+            writer = real(*args)
+            writer.process.kill()
+            writer.process.wait()
+            return writer
 
-    monkeypatch.setattr(export.Distribution, "_rendered_here", kill_then_render)
+        monkeypatch.setattr(export._TextWriter, "start", start_then_kill)
+    else:
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
+    here = _spy_on_rendering_here(monkeypatch)
     fallback = tmp_path / "fallback"
     fallback.mkdir()
     export.write_distribution(kg, fallback)
     assert _tree(fallback) == _tree(dist)
-    assert here[0] == ["trig", "nquads", "ntriples"] and len(here) == 2  # then the rest, here
+    assert here == [["trig", "nquads", "ntriples"], ["rdfxml", "jsonld", "turtle"]]
+
+
+def test_the_second_process_ends_when_the_build_does(tmp_path):
+    """A build killed outright (SIGKILL: no handler runs) does not leave its second process
+    behind: that one ends when its standard input, a pipe from the build, closes. Here it waits
+    to open a named pipe that nobody writes, so it would never end by itself."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fifo = tmp_path / "text"
+    os.mkfifo(fifo)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from citygraph import export\n"
+            "w = export._TextWriter.start(Path(sys.argv[1]), Path(sys.argv[2]), ['turtle'])\n"
+            "print(w.process.pid, flush=True); time.sleep(120)",
+            str(fifo),
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(parent.stdout.readline())
+    time.sleep(1)
+    assert _alive(child)  # waiting on the pipe
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie, ended but not yet collected, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def _spy_on_rendering_here(monkeypatch) -> list[list[str]]:

@@ -1279,6 +1279,80 @@ def _render_from_text(fmt: str, text: Path, folder: Path) -> tuple[str, WrittenF
             return FILES[fmt], render_file(folder, fmt, snapshot)
 
 
+class _TextWriter:
+    """A second Python process that writes formats from a file of the reading text
+    (:func:`text_writer_main`). It reports each file as it is written, one line each, and
+    ends by itself if this process ends (its standard input, a pipe from here, closes)."""
+
+    def __init__(self, process: Any) -> None:
+        self.process = process
+
+    @classmethod
+    def start(cls, text: Path, folder: Path, formats: Iterable[str]) -> _TextWriter | None:
+        import os
+        import subprocess
+        import sys
+
+        here = str(Path(__file__).resolve().parents[1])  # the citygraph this process runs
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
+        }
+        command = [sys.executable, "-c", _TEXT_WRITER, str(text), str(folder), *formats]
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:  # no interpreter to start (an embedded Python): all is done here
+            return None
+        return cls(process)
+
+    def written(self) -> dict[str, WrittenFile]:
+        """The files it wrote, once it has ended (all of them, unless it was stopped)."""
+        out = self.process.stdout.read()  # (not communicate(): closing its input ends it)
+        self.process.wait()
+        files = {}
+        for line in out.decode("utf-8").splitlines():
+            name, size, digest = line.split(" ")
+            files[name] = WrittenFile(int(size), digest)
+        return files
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+_TEXT_WRITER = (
+    "import sys; from citygraph.export import text_writer_main; text_writer_main(sys.argv[1:])"
+)
+
+
+def text_writer_main(argv: list[str]) -> None:
+    """The second process of a large graph's exports: ``TEXT FOLDER FORMAT...``. Writes each
+    format into FOLDER from the reading text in TEXT and prints ``NAME SIZE SHA256`` for it."""
+    import os
+    import sys
+    import threading
+
+    def end_with_the_parent() -> None:
+        sys.stdin.buffer.read()  # returns when the parent closes the pipe, or ends
+        os._exit(1)
+
+    threading.Thread(target=end_with_the_parent, daemon=True).start()
+    text, folder, *formats = argv
+    for fmt in formats:
+        name, written = _render_from_text(fmt, Path(text), Path(folder))
+        print(name, written.size, written.sha256, flush=True)
+
+
 def _render_shared(task: str, folder: Path) -> tuple[str, Any]:
     """Write one format's file (or compute the catalog's facts about the data) from the shared
     snapshot; the worker sends back only the file's size and checksum, not its bytes."""
@@ -1300,11 +1374,12 @@ class Distribution:
     :meth:`write` then writes the CSV tables here, waits for the workers and adds the catalog
     and the checksums. On a larger graph, :meth:`write` writes the CSV tables first and then
     takes the snapshot (the tables' rows and the snapshot are not held at once), and the RDF
-    formats are rendered once the graph may be let go of: three by one forked worker that
-    reads only the snapshot's reading text (forked workers that read its millions of lines
-    would each copy their pages), the others here. The writers are pure functions of the
-    snapshot: the same bytes in any process, in any order. Without workers, each file is
-    written as soon as it is rendered, so that only one file's bytes are held at a time.
+    formats are rendered once the graph may be let go of: three by a second, fresh process
+    from a file of the union in reading order (forked workers that read the snapshot's
+    millions of lines would copy their pages), the others here. The writers are pure
+    functions of the snapshot: the same bytes in any process, in any order. Without workers,
+    each file is written as soon as it is rendered, so that only one file's bytes are held at
+    a time.
     ``tell``, if given, is told each stage as it starts (a large build says them at a
     terminal).
     """
@@ -1374,41 +1449,34 @@ class Distribution:
 
     def _rendered_beside_a_worker(self) -> dict[str, WrittenFile]:
         """A large graph's RDF formats: Turtle, RDF/XML and JSON-LD by a second process, the
-        line formats, TriG and the catalog's facts here. The second process is started afresh
+        line formats, TriG and the catalog's facts here. The second process is a fresh Python
         (not forked: whatever pages of the snapshot either process then touched would be
-        copied, 2 GB at 10 M statements) and reads the union in reading order from a file in
-        the staging folder, mapped into memory, not read into it."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
+        copied, 2 GB at 10 M statements; not multiprocessing's "spawn" either, which runs the
+        calling program's main module again) and reads the union in reading order from a file
+        in the staging folder, mapped into memory, not read into it."""
         from .catalog import snapshot_facts
 
         self.tell("putting the union in reading order")
-        text = self.folder / _READING_TEXT
         beside = ("rdfxml", "jsonld", "turtle")  # the slowest first
+        text = self.folder / _READING_TEXT
+        writer: _TextWriter | None = None
         try:
             put(self.folder, _READING_TEXT, _chunks(self.snapshot.reading))
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(1, mp_context=context)
-            self._pending = [
-                self._pool.submit(_render_from_text, fmt, text, self.folder) for fmt in beside
-            ]
-            *first, last = (FILES[fmt] for fmt in beside)
-            self.tell(f"writing {', '.join(first)} and {last} in a second process")
+            writer = _TextWriter.start(text, self.folder, beside)
+            if writer is not None:
+                *first, last = (FILES[fmt] for fmt in beside)
+                self.tell(f"writing {', '.join(first)} and {last} in a second process")
             rendered = self._rendered_here(("trig", "nquads", "ntriples"))
             self._facts = snapshot_facts(self.snapshot)
-            self.tell("waiting for the second process")
-            for future in self._pending:
-                try:
-                    name, written = future.result()
-                except BrokenProcessPool:  # killed (out of memory): what is left is done here
-                    continue
-                rendered[name] = written
+            if writer is not None:
+                self.tell("waiting for the second process")
+                rendered.update(writer.written())  # what it wrote, if it was stopped midway
         finally:
-            self.close()
+            if writer is not None:
+                writer.stop()
             text.unlink(missing_ok=True)
         missing = [fmt for fmt in beside if FILES[fmt] not in rendered]
-        if missing:
+        if missing:  # (the second process could not start, or was killed: out of memory)
             rendered.update(self._rendered_here(missing))
         return {FILES[fmt]: rendered[FILES[fmt]] for fmt in RDF_FORMATS}
 

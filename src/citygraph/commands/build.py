@@ -14,12 +14,45 @@ from . import add_graph_options, add_validator_option, load_graph, say
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
 
-# Above this many statements (estimated from the files' sizes) a build without --store loads the
-# graph into a temporary on-disk store rather than into memory. In memory, a build holds the
-# store (sources and their union) and the export snapshot: 1.8 GB at 1.1 M statements, 22.7 GB at
-# 10 M (notes/issue-7.md); on disk the 10 M build peaks at 6.4 GB in about the same time.
-# This is also where the exports stop being rendered in parallel (export.PARALLEL_LIMIT).
+# Up to this many statements (estimated from the files' sizes) a build without --store keeps the
+# graph in memory. Above it, in memory too if the machine has the memory for it (below), else in
+# a temporary on-disk store: in memory, the 10 M statements of the L benchmark build in 4.5 min
+# with a peak of 7.4 GB; on disk, in 10.5-12 min with 6.3-6.8 GB (notes/issue-7.md). This is
+# also where the exports stop being rendered by two forked workers (export.PARALLEL_LIMIT).
 IN_MEMORY_STATEMENTS = 3_000_000
+# What a build in memory holds at its peak, per statement: the store, the checks and the
+# snapshot of the exports (7.4 GB at 10 M statements), with a margin.
+BUILD_BYTES_PER_STATEMENT = 800
+# The share of the memory available that such a build may take.
+MEMORY_SHARE = 0.8
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a new process can take without swapping (Linux's MemAvailable), or
+    None where the system does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _in_memory(estimate: int) -> tuple[bool, str]:
+    """Whether a build of about ``estimate`` statements is kept in memory; if not, why."""
+    if estimate <= IN_MEMORY_STATEMENTS:
+        return True, ""
+    need, available = estimate * BUILD_BYTES_PER_STATEMENT, available_memory()
+    if available is None:
+        return False, "this system does not say how much memory is available"
+    if need <= MEMORY_SHARE * available:
+        return True, ""
+    return False, (
+        f"in memory it would take about {need / 1e9:.1f} GB, and {available / 1e9:.1f} GB "
+        "are available"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="load, validate and write the distribution (dist/)",
         description="Load the ontology's data, validate it (SHACL + quality queries) and write "
         "every export to the output folder. On a violation nothing is written and the exit code "
-        "is 1. A graph of more than about 3 million statements is built in a temporary on-disk "
-        "store beside the output folder (deleted at the end), unless --store or --in-memory says "
-        "otherwise.",
+        "is 1. The graph is kept in memory if the machine has the memory for it (about 0.8 GB "
+        "per million statements); otherwise it is built in a temporary on-disk store beside the "
+        "output folder (deleted at the end). --store or --in-memory say where to keep it.",
     )
     add_graph_options(p)
     add_validator_option(p)
@@ -45,9 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--in-memory",
         action="store_true",
-        help="keep the graph in memory whatever its size (by default a graph of more than about "
-        "3 million statements goes into a temporary on-disk store: in memory, a build needs "
-        "about 2 GB per million statements)",
+        help="keep the graph in memory whatever its size and the memory available (by default "
+        "a graph of more than 3 million statements goes into a temporary on-disk store when "
+        "80%% of the memory available is less than about 0.8 GB per million statements)",
     )
     p.set_defaults(run=run)
 
@@ -84,7 +117,8 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
         yield load_graph(args)
         return
     estimate = estimated_statements(source_files(args.data, args.extra))
-    if estimate <= IN_MEMORY_STATEMENTS:
+    in_memory, why = _in_memory(estimate)
+    if in_memory:
         yield load_graph(args)
         return
     beside = Path(args.output).absolute().parent
@@ -97,8 +131,9 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
             hint="give --store PATH in a folder you can write to, or --in-memory",
         ) from None
     say(
-        f"about {estimate / 1e6:,.0f} million statements: building on disk, in {scratch} "
-        "(deleted at the end; --store PATH keeps the store, --in-memory keeps the graph in memory)"
+        f"about {estimate / 1e6:,.0f} million statements ({why}): building on disk, in "
+        f"{scratch} (deleted at the end; --store PATH keeps the store, --in-memory keeps the "
+        "graph in memory)"
     )
     try:
         # (the checks and the exports do not need the sources' union: at 10 M statements the
