@@ -121,11 +121,12 @@ def summary(found: dict, disk: set) -> str:
     )
     if disk:
         text += (
-            "A time marked (disk) was measured on the on-disk store (`--store`), where the same "
-            "step runs in memory at the other sizes: the build, the checks and the exports at L, "
-            "which run on disk there as the build of that size does (in memory the L build "
-            "needed 22.7 GB). Such a step's exponent (marked memory → disk) also measures the "
-            "change of storage, and it is not ranked above.\n\n"
+            "A time marked (disk) was measured on an on-disk store, where the same step runs in "
+            "memory at the other sizes: at L, the checks and the exports on the persistent store "
+            "(`--store`) that the queries and analyses use (the build keeps the graph in memory "
+            "when the machine has the memory for it, as it did here; else its record is marked "
+            "too). Such a step's exponent (marked memory → disk) also measures the change of "
+            "storage, and it is not ranked above.\n\n"
         )
     return text
 
