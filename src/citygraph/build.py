@@ -91,15 +91,17 @@ def build(
     loaded store while this process takes the snapshot, two forked workers render the RDF
     formats and this process writes the CSV tables. (Processes, not threads: every row read
     from a query result takes Python's lock, and two threads reading rows slow each other
-    down several times.) On disk (a store is not shared by fork) or where processes cannot be
-    forked, a thread runs the checks: Oxigraph evaluates their queries without Python's lock,
-    and they return few rows, while this process takes the snapshot and writes the tables
-    (and forked workers render the RDF formats, if the graph is small enough for them). Where
-    this process renders the RDF formats itself (a graph too large for forked workers), it does
-    so once the checks have passed, so that the checks' memory and the renderers' are not held
-    at once. Either way the files go to a staging folder, which is deleted if the checks fail.
-    Otherwise (a small graph, or rdflib) the checks come first, and the snapshot of the exports
-    is taken only once they pass. ``progress`` is told each stage as it starts (the command
+    down several times.) On disk (a store is not shared by fork), in memory above
+    ``export.PARALLEL_LIMIT`` statements (a forked checker and this process would hold two
+    copies of the store between them) or where processes cannot be forked, a thread runs the
+    checks: Oxigraph evaluates their queries without Python's lock, and they return few rows,
+    while this process takes the snapshot and writes the tables (and forked workers render the
+    RDF formats, if the graph is small enough for them). Above ``export.PARALLEL_LIMIT`` the
+    RDF formats are rendered once the checks have passed (see ``export.Distribution``), so
+    that the checks' memory and the renderers' are not held at once. Either way the files go
+    to a staging folder, which is deleted if the checks fail. Otherwise (a small graph, or
+    rdflib) the checks come first, and the snapshot of the exports is taken only once they
+    pass. ``progress`` is told each stage as it starts (the command
     says it at a terminal: at 10 M statements each takes minutes). ``close_graph``: the caller
     needs the graph no more, so it is closed, and its memory given back, as soon as the checks
     have passed and the tables and the snapshot are taken: the RDF formats are rendered from
