@@ -101,12 +101,11 @@ def build(
     that the checks' memory and the renderers' are not held at once. Either way the files go
     to a staging folder, which is deleted if the checks fail. Otherwise (a small graph, or
     rdflib) the checks come first, and the snapshot of the exports is taken only once they
-    pass. ``progress`` is told each stage as it starts (the command
-    says it at a terminal: at 10 M statements each takes minutes). ``close_graph``: the caller
-    needs the graph no more, so it is closed, and its memory given back, as soon as the checks
-    have passed and the tables and the snapshot are taken: the RDF formats are rendered from
-    the snapshot alone (at 10 M statements in memory, the store's 3.4 GB go back before the
-    writers start).
+    pass. ``progress`` is told each stage as it starts (the command says it at a terminal: at
+    10 M statements each takes minutes). ``close_graph``: the caller needs the graph no more,
+    so it is closed, and its memory given back, as soon as the checks have passed and the
+    tables and the snapshot are taken: the RDF formats are rendered from the snapshot alone
+    (at 10 M statements in memory, the store's 3.4 GB go back before the writers start).
     """
     from . import export
     from .validate import check_validator

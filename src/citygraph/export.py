@@ -1291,23 +1291,17 @@ class _TextWriter:
 
     @classmethod
     def start(cls, text: Path, folder: Path, formats: Iterable[str]) -> _TextWriter | None:
-        import os
         import subprocess
         import sys
 
-        here = str(Path(__file__).resolve().parents[1])  # the citygraph this process runs
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
-        }
-        command = [sys.executable, "-c", _TEXT_WRITER, str(text), str(folder), *formats]
+        package = Path(__file__).resolve().parent  # the citygraph this process runs, exactly
+        command = [sys.executable, "-c", _TEXT_WRITER, str(package), str(text), str(folder)]
         try:
             process = subprocess.Popen(
-                command,
+                [*command, *formats],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env=env,
             )
         except OSError:  # no interpreter to start (an embedded Python): all is done here
             return None
@@ -1332,9 +1326,20 @@ class _TextWriter:
                 stream.close()
 
 
-_TEXT_WRITER = (
-    "import sys; from citygraph.export import text_writer_main; text_writer_main(sys.argv[1:])"
+# the second process: the citygraph package at argv[1] (loaded from there, whatever the second
+# Python's own path holds), then text_writer_main on the rest of the arguments
+_TEXT_WRITER = """
+import importlib.util, sys
+package = sys.argv[1]
+spec = importlib.util.spec_from_file_location(
+    "citygraph", package + "/__init__.py", submodule_search_locations=[package]
 )
+module = importlib.util.module_from_spec(spec)
+sys.modules["citygraph"] = module
+spec.loader.exec_module(module)
+from citygraph.export import text_writer_main
+text_writer_main(sys.argv[2:])
+"""
 
 
 def text_writer_main(argv: list[str]) -> None:
@@ -1438,7 +1443,7 @@ class Distribution:
                 pass
             finally:
                 self.close()
-        if self.large and can_fork():
+        if self.large:
             return self._rendered_beside_a_worker()
         return self._rendered_here(RDF_FORMATS)
 

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 # Up to this many statements (estimated from the files' sizes) a build without --store keeps the
 # graph in memory. Above it, in memory too if the machine has the memory for it (below), else in
-# a temporary on-disk store: in memory, the 10 M statements of the L benchmark build in 4.5 min
-# with a peak of 7.4 GB; on disk, in 10.5-12 min with 6.3-6.8 GB (notes/issue-7.md). This is
+# a temporary on-disk store: in memory, the 10 M statements of the L benchmark build in 4.1-4.4
+# min with a peak of 7.2-7.4 GB; on disk, in 7.1 min with 4.8 GB (notes/issue-7.md). This is
 # also where the exports stop being rendered by two forked workers (export.PARALLEL_LIMIT).
 IN_MEMORY_STATEMENTS = 3_000_000
 # What a build in memory holds at its peak, per statement: the store, the checks and the
