@@ -599,6 +599,10 @@ def test_a_graph_over_3_million_statements_is_kept_in_memory_if_it_fits(
     assert code == 0, err
     if where == "memory":
         assert loaded == [None] and "building on disk" not in err
+        assert err.startswith(
+            "about 0 million statements (in memory it takes about 0.0 GB, and 1000.0 GB are "
+            "available): building in memory (--store PATH builds on disk)\n"
+        )
     else:
         why = where.removeprefix("disk: ")
         message = f"about 0 million statements ({why}): building on disk, in {out.parent}/"

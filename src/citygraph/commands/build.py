@@ -41,18 +41,17 @@ def available_memory() -> int | None:
 
 
 def _in_memory(estimate: int) -> tuple[bool, str]:
-    """Whether a build of about ``estimate`` statements is kept in memory; if not, why."""
+    """Whether a build of about ``estimate`` statements is kept in memory, and why (nothing to
+    say for a graph of at most ``IN_MEMORY_STATEMENTS``)."""
     if estimate <= IN_MEMORY_STATEMENTS:
         return True, ""
     need, available = estimate * BUILD_BYTES_PER_STATEMENT, available_memory()
     if available is None:
         return False, "this system does not say how much memory is available"
+    sizes = f"about {need / 1e9:.1f} GB, and {available / 1e9:.1f} GB are available"
     if need <= MEMORY_SHARE * available:
-        return True, ""
-    return False, (
-        f"in memory it would take about {need / 1e9:.1f} GB, and {available / 1e9:.1f} GB "
-        "are available"
-    )
+        return True, f"in memory it takes {sizes}"
+    return False, f"in memory it would take {sizes}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -119,6 +118,11 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
     estimate = estimated_statements(source_files(args.data, args.extra))
     in_memory, why = _in_memory(estimate)
     if in_memory:
+        if why:  # minutes for such a graph: say where it goes, and how to choose otherwise
+            say(
+                f"about {estimate / 1e6:,.0f} million statements ({why}): building in memory "
+                "(--store PATH builds on disk)"
+            )
         yield load_graph(args)
         return
     beside = Path(args.output).absolute().parent
