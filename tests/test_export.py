@@ -389,6 +389,7 @@ def test_what_the_second_process_did_not_write_is_written_here(
     assert here == [["trig", "nquads", "ntriples"], ["rdfxml", "jsonld", "turtle"]]
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 def test_the_second_process_ends_when_the_build_does(tmp_path):
     """A build killed outright (SIGKILL: no handler runs) does not leave its second process
     behind: that one ends when its standard input, a pipe from the build, closes. Here it waits
