@@ -721,9 +721,10 @@ def _node(subject: str, pairs: list[tuple[str, str]], c: _Compactor) -> dict[str
     return node
 
 
-def jsonld(lines: list[str], *, ordered: bool = False) -> bytes:
+def jsonld(lines: Iterable[str], *, ordered: bool = False) -> bytes:
     """Compacted JSON-LD: the context inline (so the file stands alone), one node per subject in
-    IRI order and one line per node, keys in the Turtle's reading order."""
+    IRI order and one line per node, keys in the Turtle's reading order (``ordered``: the lines
+    are in reading order already)."""
     return b"".join(jsonld_pieces(lines if ordered else reading_order(lines)))
 
 
@@ -1152,7 +1153,7 @@ RENDERERS: dict[str, Renderer] = {
     "ntriples": lambda s: ntriples(s.triples),
     "nquads": nquads,
     "trig": lambda s: trig(s, _comment()),
-    "jsonld": lambda s: b"".join(jsonld_pieces(s.reading_lines())),
+    "jsonld": lambda s: jsonld(s.reading_lines(), ordered=True),
     "rdfxml": lambda s: rdfxml(s.reading_input(), ordered=True),
 }
 
