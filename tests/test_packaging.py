@@ -32,16 +32,7 @@ def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
     # the dependencies come from this test's own environment (not the base interpreter's, which
     # on a fresh machine has none of them), through a path file: its lines are added as they
     # are, so the checkout's editable install, a path file of that environment, is not
-    purelib = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('purelib'))",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    purelib = _python_in(venv, "import sysconfig; print(sysconfig.get_path('purelib'))").strip()
     (Path(purelib) / "_test_dependencies.pth").write_text(
         "".join(f"{path}\n" for path in site.getsitepackages()), encoding="utf-8"
     )
@@ -64,15 +55,18 @@ def test_wheel_ships_resources_and_builds_outside_the_checkout(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "dist" / "citygraph.ttl").stat().st_size > 10_000
     # the installed copy, not the checkout, was used
-    where = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-c",
-            "from citygraph import resources; print(resources.data_dir())",
-        ],
-        cwd=elsewhere,
+    where = _python_in(
+        venv, "from citygraph import resources; print(resources.data_dir())", cwd=elsewhere
+    )
+    assert "_resources" in where
+
+
+def _python_in(venv: Path, code: str, cwd: Path | None = None) -> str:
+    """What the virtual environment's Python prints when it runs ``code``."""
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert "_resources" in where
