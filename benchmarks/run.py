@@ -19,9 +19,10 @@ peak memory of one group does not leak into the next:
   with the graph (a wide result, or a text search) the note also gives its floor: the least it
   must read, whatever its form (``FLOORS``), timed the same way in raw pyoxigraph.
 
-At L (10 M statements) ``citygraph build`` goes into a temporary on-disk store by itself, and the
-checks and exports are timed on the store group's persistent store: that is how a graph of this
-size is built within 8 GB (in memory it needed 22.7 GB). Their rows say so.
+At L (10 M statements) the checks and exports are timed on the store group's persistent on-disk
+store, and their rows say so. The build group runs ``citygraph build`` as a user would: the command
+keeps the graph in memory if the machine has the memory for it, else builds on disk, and its row
+says which.
 
 Time is wall-clock (``time.perf_counter``), except for the plain stack with ``--plain-clock cpu``:
 the CPU time of its single-threaded process, which a busy machine (or pausing it with SIGSTOP
