@@ -204,6 +204,7 @@ def _build_killed_while_writing(
         "from citygraph.commands import build\n"
         + (  # on disk by itself: too large for the memory available
             "build.IN_MEMORY_STATEMENTS = 0\nbuild.available_memory = lambda: 0\n"
+            "build.group_memory = lambda: None\n"
             if on_disk
             else ""
         )
@@ -556,6 +557,7 @@ def large(monkeypatch):
 
     monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
     monkeypatch.setattr(build_command, "available_memory", lambda: 0)
+    monkeypatch.setattr(build_command, "group_memory", lambda: None)  # (whatever the machine's)
 
 
 _TOO_LARGE = (
@@ -584,6 +586,7 @@ def test_a_graph_over_3_million_statements_is_kept_in_memory_if_it_fits(
 
     monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
     monkeypatch.setattr(build_command, "available_memory", lambda: available)
+    monkeypatch.setattr(build_command, "group_memory", lambda: None)
     estimate = estimated_statements(source_files(None, []))
     assert 2000 < estimate * 800 <= 0.8 * 10**12
     loaded = []
@@ -620,6 +623,29 @@ def test_the_memory_available_is_read_from_the_system():
         assert 0 < available <= total
     else:
         assert available is None
+
+
+def test_a_memory_limit_that_leaves_too_little_is_named_and_the_graph_built_on_disk(
+    tmp_path, capsys, monkeypatch
+):
+    """In a container, the host has the memory but the container's limit does not: the build
+    goes to disk and says which limit decided it."""
+    from citygraph.commands import build as build_command
+    from citygraph.machine import GroupMemory
+
+    monkeypatch.setattr(build_command, "IN_MEMORY_STATEMENTS", 0)
+    group = GroupMemory(limit=4 * 10**9, used=int(3.9 * 10**9))  # 0.1 GB left of 4 GB
+    monkeypatch.setattr(build_command, "available_memory", lambda: group.left)
+    monkeypatch.setattr(build_command, "group_memory", lambda: group)
+    monkeypatch.setattr(build_command, "BUILD_BYTES_PER_STATEMENT", 10**6)  # 1 MB each
+    out = tmp_path / "dist"
+    code, _, err = run(capsys, "build", "-o", str(out))
+    assert code == 0, err
+    assert err.startswith("about 0 million statements (in memory it would take about ")
+    assert (
+        "GB, and 0.1 GB are available under this process's memory limit of 4.0 GB): "
+        f"building on disk, in {tmp_path}/.citygraph-build-store-"
+    ) in err.splitlines()[0]
 
 
 def test_a_large_file_is_built_in_a_temporary_store_without_the_union(

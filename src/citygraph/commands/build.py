@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..machine import available_memory, group_memory
 from . import add_graph_options, add_validator_option, load_graph, say
 
 if TYPE_CHECKING:
@@ -27,19 +28,6 @@ BUILD_BYTES_PER_STATEMENT = 800
 MEMORY_SHARE = 0.8
 
 
-def available_memory() -> int | None:
-    """Bytes of memory a new process can take without swapping (Linux's MemAvailable), or
-    None where the system does not say."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def _in_memory(estimate: int) -> tuple[bool, str]:
     """Whether a build of about ``estimate`` statements is kept in memory, and why (nothing to
     say for a graph of at most ``IN_MEMORY_STATEMENTS``)."""
@@ -49,6 +37,9 @@ def _in_memory(estimate: int) -> tuple[bool, str]:
     if available is None:
         return False, "this system does not say how much memory is available"
     sizes = f"about {need / 1e9:.1f} GB, and {available / 1e9:.1f} GB are available"
+    group = group_memory()
+    if group is not None and group.left <= available:  # (a container's limit, usually)
+        sizes += f" under this process's memory limit of {group.limit / 1e9:.1f} GB"
     if need <= MEMORY_SHARE * available:
         return True, f"in memory it takes {sizes}"
     return False, f"in memory it would take {sizes}"
