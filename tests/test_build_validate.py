@@ -192,11 +192,16 @@ def test_violation_leaves_existing_dist_untouched(data_copy, tmp_path, capsys):
 
 
 def _build_killed_while_writing(
-    target: Path, *, on_disk: bool = False, overlapped: bool = False, slow_checks: bool = False
+    target: Path,
+    *,
+    on_disk: bool = False,
+    overlapped: bool = False,
+    slow_checks: bool = False,
+    signal_name: str = "SIGTERM",
 ) -> subprocess.CompletedProcess:
     """`citygraph build -o target` in a process of its own that receives SIGTERM (`kill`, a CI
-    job's timeout) as the exports start being written (in a process of its own: without the
-    command's handler, the signal would end the tests)."""
+    job's timeout), or ``signal_name``, as the exports start being written (in a process of its
+    own: without the command's handler, the signal would end the tests)."""
     script = (
         "import os, signal, sys\n"
         "from citygraph import export\n"
@@ -216,7 +221,7 @@ def _build_killed_while_writing(
             else ""
         )
         + "export.Distribution.write = (\n"
-        "    lambda self, *_, **__: os.kill(os.getpid(), signal.SIGTERM))\n"
+        f"    lambda self, *_, **__: os.kill(os.getpid(), signal.{signal_name}))\n"
         + f"sys.exit(main(['build', '-o', {str(target)!r}]))\n"
     )
     return subprocess.run(
@@ -250,6 +255,36 @@ def test_a_large_build_stopped_by_sigterm_deletes_its_temporary_store(tmp_path, 
     assert done.returncode == 143, done.stderr
     assert "building on disk" in done.stderr  # it did make a temporary store
     assert list(tmp_path.iterdir()) == []  # neither that store nor a stage is left
+
+
+def test_what_a_killed_build_left_is_removed_by_the_next_one(tmp_path, capsys, caplog, large):
+    """SIGKILL (the kernel out of memory, a hard timeout) runs no handler: the build's staging
+    folder and its temporary store stay. The next build beside them removes them, says so,
+    and builds as usual; a folder of a build still running is not touched."""
+    import logging
+    import re
+
+    from citygraph.atomic import scratch_folder
+
+    done = _build_killed_while_writing(tmp_path / "dist", on_disk=True, signal_name="SIGKILL")
+    assert done.returncode == -9, done.stderr
+    left = sorted(tmp_path.iterdir())
+    # each named after the killed process: its id, its start time, a random part
+    names = [
+        re.fullmatch(r"(\.dist\.|\.citygraph-build-store-)(\d+)-\d+-\w+", p.name) for p in left
+    ]
+    assert all(names) and len(names) == 2, left
+    assert {m.group(1) for m in names} == {".dist.", ".citygraph-build-store-"}
+    (killed,) = {m.group(2) for m in names}
+    running = scratch_folder(tmp_path, ".dist.")  # this process's, as another build's would be
+    with caplog.at_level(logging.WARNING, logger="citygraph"):
+        code, _, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["dist", running.name])
+    assert sorted(caplog.messages) == [
+        f"removed {path}: left by an earlier run that was killed (process {killed} no longer runs)"
+        for path in left
+    ]
 
 
 def test_a_program_that_handles_sigterm_keeps_its_handler(tmp_path, capsys):

@@ -569,3 +569,29 @@ def test_what_is_kept_beside_a_store_is_derived_again_when_it_cannot_be_trusted(
     assert store_module.derived(folder, "x", "shape 2", compute("g")) == "g"
     assert not (folder / "citygraph-x.pickle").exists()
     assert calls == ["a", "c", "d", "e", "h", "g"]
+
+
+def test_a_load_removes_what_a_killed_load_left_beside_the_store(tmp_path):
+    """A load killed with SIGKILL leaves its staging folder (the half-loaded store) beside
+    the store's path: the next load there removes it."""
+    import subprocess
+    import sys
+
+    from citygraph.atomic import scratch_folder
+
+    data = _empty(tmp_path)
+    (data / "a.ttl").write_text('<http://example.org/a> <http://example.org/p> "1" .\n')
+    store = tmp_path / "store"
+    script = (
+        "import os, signal, sys\nfrom pathlib import Path\n"
+        "from citygraph.graph import KnowledgeGraph\n"
+        "KnowledgeGraph.add_files = lambda *_: os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"KnowledgeGraph.load(Path({str(data)!r}), [], store=Path({str(store)!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert done.returncode == -9, done.stderr
+    (left,) = [p for p in tmp_path.iterdir() if p.name.startswith(".store.loading-")]
+    running = scratch_folder(tmp_path, ".store.loading-")  # a load still running: kept
+    assert len(KnowledgeGraph.load(data, [], store=store)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["no-data", "store", running.name])
+    assert not left.exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +41,77 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+log = logging.getLogger("citygraph")
+
+
+def scratch_folder(parent: Path, prefix: str) -> Path:
+    """A fresh folder in ``parent`` for a run's temporary files (``tempfile.mkdtemp``), named
+    after this process: ``PREFIX<process id>-<its start time>-<random>``.
+
+    A run removes its scratch folder when it fails or is stopped, but a process killed with
+    SIGKILL (the kernel out of memory, a CI job's hard timeout, a power cut) runs no code: at
+    10 M statements it leaves gigabytes behind. So the folders of the same kind in ``parent``
+    whose process no longer runs are removed first (:func:`remove_abandoned`)."""
+    remove_abandoned(parent, prefix)
+    return Path(
+        tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_start_time(os.getpid())}-", dir=parent)
+    )
+
+
+def remove_abandoned(parent: Path, prefix: str) -> list[Path]:
+    """Remove the scratch folders in ``parent`` (made by :func:`scratch_folder` with this
+    prefix) whose process no longer runs, and say so; the folders removed. A folder whose
+    process runs, or may run, is left alone."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-(\d+)-[a-z0-9_]+")
+    removed = []
+    try:
+        entries = sorted(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        pid, started = int(match.group(1)), int(match.group(2))
+        if _running(pid, started):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+            log.warning(
+                "removed %s: left by an earlier run that was killed (process %d no longer runs)",
+                entry,
+                pid,
+            )
+    return removed
+
+
+def _start_time(pid: int) -> int:
+    """When a process started, in clock ticks since boot (Linux's /proc/PID/stat, field 22);
+    0 where the system does not say. With the process id it names one process: an id is
+    reused, the pair is not."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+            fields = stat.read().rpartition(")")[2].split()  # (the name may hold spaces)
+        return int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _running(pid: int, started: int) -> bool:
+    """Whether the process that made a scratch folder may still run (when unsure: yes)."""
+    if os.name != "posix":  # (on Windows, os.kill with signal 0 would stop the process)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it runs
+        pass
+    now = _start_time(pid)
+    return not (started and now and now != started)  # an id reused: another process now
+
+
 @contextmanager
 def staged_folder(target: Path) -> Iterator[Path]:
     """A scratch folder whose files replace those of ``target`` only if the block succeeds."""
@@ -47,7 +120,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     _check_folder(parent)
     if target.exists() and not target.is_dir():
         raise DataError(f"{target}: exists and is not a folder")
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    stage = scratch_folder(parent, f".{target.name}.")
     try:
         yield stage
         target.mkdir(exist_ok=True)

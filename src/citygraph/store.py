@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
+from .atomic import scratch_folder
 from .errors import DataError
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def staged_store(store: Path) -> Iterator[Path]:
         raise DataError(
             f"{store}: its folder {parent} does not exist", hint="create it, or pick another path"
         )
-    staging = Path(tempfile.mkdtemp(prefix=f".{store.name}.loading-", dir=parent))
+    staging = scratch_folder(parent, f".{store.name}.loading-")
     try:
         yield staging
         try:

@@ -96,8 +96,8 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
     """The graph to build: as the options say, or, for a graph too large for memory when they say
     nothing, in a temporary on-disk store beside the output folder, deleted at the end."""
     import shutil
-    import tempfile
 
+    from ..atomic import scratch_folder
     from ..errors import UsageError
     from ..graph import estimated_statements, source_files
 
@@ -119,7 +119,7 @@ def _graph(args: argparse.Namespace) -> Iterator[KnowledgeGraph]:
     beside = Path(args.output).absolute().parent
     try:
         beside.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".citygraph-build-store-", dir=beside))
+        scratch = scratch_folder(beside, ".citygraph-build-store-")
     except OSError as exc:
         raise UsageError(
             f"{beside}: cannot make a temporary store for this large graph ({exc})",
