@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from citygraph.atomic import _start_time, remove_abandoned, scratch_folder
+from citygraph.atomic import _machine, _start_time, remove_abandoned, scratch_folder
 
 
 def _dead_pid() -> int:
@@ -23,39 +23,42 @@ def _dead_pid() -> int:
 
 def test_a_scratch_folder_is_named_after_its_process(tmp_path):
     folder = scratch_folder(tmp_path, ".dist.")
-    pid, started, random = folder.name.removeprefix(".dist.").split("-", 2)
-    assert (int(pid), int(started)) == (os.getpid(), _start_time(os.getpid()))
+    machine, pid, started, random = folder.name.removeprefix(".dist.").split("-", 3)
+    assert (machine, int(pid), int(started)) == (_machine(), os.getpid(), _start_time(os.getpid()))
+    assert len(machine) == 8 and int(machine, 16) >= 0
     assert folder.is_dir() and folder.parent == tmp_path and random
 
 
 def test_only_the_folders_of_processes_that_no_longer_run_are_removed(tmp_path, caplog):
     dead = _dead_pid()
-    me, started = os.getpid(), _start_time(os.getpid())
+    me, started, here = os.getpid(), _start_time(os.getpid()), _machine()
+    elsewhere = "0123abcd" if here != "0123abcd" else "89abcdef"
     kept = [
-        f".dist.{me}-{started}-abcd1234",  # a process that runs (this one)
+        f".dist.{here}-{me}-{started}-abcd1234",  # a process that runs (this one)
+        f".dist.{elsewhere}-{dead}-{started}-abcd1234",  # made on another machine or boot
         ".dist.abcd1234",  # made otherwise (not named after a process)
-        ".dist.loading-1-2-abcd1234",  # another kind of folder
-        f".other.{dead}-1-abcd1234",  # another prefix
+        f".dist.loading-{here}-1-2-abcd1234",  # another kind of folder
+        f".other.{here}-{dead}-1-abcd1234",  # another prefix
         "dist",
     ]
     removed = [
-        f".dist.{dead}-{started}-abcd1234",  # its process has ended
-        f".dist.{dead}-0-x_9",  # (a system that does not tell start times)
+        f".dist.{here}-{dead}-{started}-abcd1234",  # its process has ended
+        f".dist.{here}-{dead}-0-x_9",  # (a system that does not tell start times)
     ]
     if started:  # Linux: this process's id with another start time is a reused id
-        removed.append(f".dist.{me}-{started + 1}-abcd1234")
+        removed.append(f".dist.{here}-{me}-{started + 1}-abcd1234")
     for name in kept + removed:
         (tmp_path / name / "csv").mkdir(parents=True)
         (tmp_path / name / "csv" / "a.csv").write_text("a\n")
-    (tmp_path / f".dist.{dead}-1-file").write_text("a file, not a folder\n")
-    kept.append(f".dist.{dead}-1-file")
+    (tmp_path / f".dist.{here}-{dead}-1-file").write_text("a file, not a folder\n")
+    kept.append(f".dist.{here}-{dead}-1-file")
     with caplog.at_level(logging.WARNING, logger="citygraph"):
         gone = remove_abandoned(tmp_path, ".dist.")
     assert sorted(p.name for p in gone) == sorted(removed)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
     assert sorted(caplog.messages) == sorted(
         f"removed {tmp_path / name}: left by an earlier run that was killed (process "
-        f"{name.removeprefix('.dist.').split('-')[0]} no longer runs)"
+        f"{name.removeprefix('.dist.').split('-')[1]} no longer runs)"
         for name in removed
     )
 

@@ -269,9 +269,10 @@ def test_what_a_killed_build_left_is_removed_by_the_next_one(tmp_path, capsys, c
     done = _build_killed_while_writing(tmp_path / "dist", on_disk=True, signal_name="SIGKILL")
     assert done.returncode == -9, done.stderr
     left = sorted(tmp_path.iterdir())
-    # each named after the killed process: its id, its start time, a random part
+    # each named after the killed process: the machine, its id, its start time, a random part
     names = [
-        re.fullmatch(r"(\.dist\.|\.citygraph-build-store-)(\d+)-\d+-\w+", p.name) for p in left
+        re.fullmatch(r"(\.dist\.|\.citygraph-build-store-)[0-9a-f]{8}-(\d+)-\d+-\w+", p.name)
+        for p in left
     ]
     assert all(names) and len(names) == 2, left
     assert {m.group(1) for m in names} == {".dist.", ".citygraph-build-store-"}

@@ -46,23 +46,26 @@ log = logging.getLogger("citygraph")
 
 def scratch_folder(parent: Path, prefix: str) -> Path:
     """A fresh folder in ``parent`` for a run's temporary files (``tempfile.mkdtemp``), named
-    after this process: ``PREFIX<process id>-<its start time>-<random>``.
+    after this process: ``PREFIX<machine>-<process id>-<its start time>-<random>``.
 
     A run removes its scratch folder when it fails or is stopped, but a process killed with
     SIGKILL (the kernel out of memory, a CI job's hard timeout, a power cut) runs no code: at
     10 M statements it leaves gigabytes behind. So the folders of the same kind in ``parent``
     whose process no longer runs are removed first (:func:`remove_abandoned`)."""
     remove_abandoned(parent, prefix)
+    pid = os.getpid()
     return Path(
-        tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_start_time(os.getpid())}-", dir=parent)
+        tempfile.mkdtemp(prefix=f"{prefix}{_machine()}-{pid}-{_start_time(pid)}-", dir=parent)
     )
 
 
 def remove_abandoned(parent: Path, prefix: str) -> list[Path]:
     """Remove the scratch folders in ``parent`` (made by :func:`scratch_folder` with this
     prefix) whose process no longer runs, and say so; the folders removed. A folder whose
-    process runs, or may run, is left alone."""
-    pattern = re.compile(re.escape(prefix) + r"(\d+)-(\d+)-[a-z0-9_]+")
+    process runs, or may run, is left alone, and so is one made on another machine, another
+    boot or in another container (a folder shared between them): its process id means
+    nothing here."""
+    pattern = re.compile(re.escape(prefix) + r"([0-9a-f]{8})-(\d+)-(\d+)-[a-z0-9_]+")
     removed = []
     try:
         entries = sorted(Path(parent).iterdir())
@@ -72,8 +75,8 @@ def remove_abandoned(parent: Path, prefix: str) -> list[Path]:
         match = pattern.fullmatch(entry.name)
         if match is None or entry.is_symlink() or not entry.is_dir():
             continue
-        pid, started = int(match.group(1)), int(match.group(2))
-        if _running(pid, started):
+        machine, pid, started = match.group(1), int(match.group(2)), int(match.group(3))
+        if machine != _machine() or _running(pid, started):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         if not entry.exists():
@@ -84,6 +87,21 @@ def remove_abandoned(parent: Path, prefix: str) -> list[Path]:
                 pid,
             )
     return removed
+
+
+def _machine() -> str:
+    """Eight hex digits that name where process ids mean the same thing: this host, since its
+    last boot (Linux's boot id), in this process id namespace (a container has its own)."""
+    import hashlib
+    import socket
+
+    parts = [socket.gethostname()]
+    try:
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip())
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except (OSError, UnicodeDecodeError):
+        pass
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
 
 
 def _start_time(pid: int) -> int:
