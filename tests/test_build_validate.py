@@ -1029,3 +1029,89 @@ def test_findings_that_differ_only_in_a_missing_value_sort():
     without = Finding("id:x", "Violation", "wrong", path="schema:value")
     assert sorted([with_value, without]) == [without, with_value]
     assert sorted({with_value, without}, key=Finding._sort_key) == [without, with_value]
+
+
+# --- what the machine refuses: a full disk, no memory, and our own bugs ------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (28, "no space left on the disk (writing {path})"),  # ENOSPC
+        (122, "over the disk quota (writing {path})"),  # EDQUOT (Linux)
+    ],
+    ids=["full", "quota"],
+)
+def test_a_full_disk_is_named_as_such_and_leaves_nothing(tmp_path, capsys, monkeypatch, code, said):
+    """Not an "internal error" to report: the disk is full. The staging folder goes (which
+    frees what it took), the target is not made, and the message says what to do."""
+    import errno
+
+    from citygraph import export
+
+    if code == 122 and errno.EDQUOT != 122:
+        pytest.skip("EDQUOT has another number here")
+    real = export.put
+
+    def put(folder, name, data):
+        if name == "citygraph.ttl":
+            raise OSError(code, os.strerror(code), str(folder / name))
+        return real(folder, name, data)
+
+    monkeypatch.setattr(export, "put", put)
+    status, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert (status, out) == (1, "")
+    (line,) = [m for m in err.splitlines() if m.startswith("citygraph build:")]
+    staged = line.split("(writing ")[1].split(")")[0]
+    assert line == (
+        f"citygraph build: {said.format(path=staged)}; nothing was written. Free some space, "
+        "or write elsewhere (-o, --store; the exports of 10 M statements take 6 GB)"
+    )
+    assert staged.endswith("/citygraph.ttl") and Path(staged).parent.parent == tmp_path
+    assert list(tmp_path.iterdir()) == []  # no target, no staging folder
+
+
+def test_running_out_of_memory_says_what_to_do(tmp_path, capsys, monkeypatch):
+    from citygraph import export
+
+    def no_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(export, "csv_files", no_memory)
+    status, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert (status, out) == (1, "")
+    assert err.splitlines()[-1] == (
+        "citygraph build: ran out of memory; nothing was written "
+        "(use --store PATH for a large graph, or a machine with more memory)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("a bug"), OSError(5, "Input/output error")],
+    ids=["bug", "other-os-error"],
+)
+def test_an_internal_error_is_one_line_and_its_trace_is_there_on_request(
+    tmp_path, capsys, monkeypatch, error
+):
+    """Any other error (an OSError that is not a full disk included) is ours to fix: one
+    line that says so, exit 1, nothing written; with CITYGRAPH_DEBUG=1 the exception itself."""
+    from citygraph import export
+
+    def broken(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(export, "csv_files", broken)
+    status, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
+    assert (status, out) == (1, "")
+    assert err.splitlines()[-1] == (
+        f"citygraph build: internal error ({type(error).__name__}: {error}); nothing was "
+        "written. Run again with CITYGRAPH_DEBUG=1 to see the trace; report it."
+    )
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("CITYGRAPH_DEBUG", "1")
+    with pytest.raises(type(error)) as raised:
+        main(["build", "-o", str(tmp_path / "dist")])
+    assert raised.value is error
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ output, messages to standard error.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import signal
@@ -122,16 +123,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except Exception as error:  # a bug of ours: one line for the user, the trace on request
-        if os.environ.get("CITYGRAPH_DEBUG"):
-            raise
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _internal_error(args.command, error)
+        what = "no space left on the disk" if error.errno == errno.ENOSPC else "over the disk quota"
+        where = f" (writing {error.filename})" if error.filename else ""
         print(
-            f"citygraph {args.command}: internal error ({type(error).__name__}: {error}); "
-            "nothing was written. Run again with CITYGRAPH_DEBUG=1 to see the trace; report it.",
+            f"citygraph {args.command}: {what}{where}; nothing was written. Free some space, or "
+            "write elsewhere (-o, --store; the exports of 10 M statements take 6 GB)",
             file=sys.stderr,
         )
         return 1
+    except Exception as error:  # a bug of ours: one line for the user, the trace on request
+        return _internal_error(args.command, error)
     return int(code or 0)
+
+
+def _internal_error(command: str, error: Exception) -> int:
+    """A bug of ours: one line for the user, the trace with ``CITYGRAPH_DEBUG=1``."""
+    if os.environ.get("CITYGRAPH_DEBUG"):
+        raise error
+    print(
+        f"citygraph {command}: internal error ({type(error).__name__}: {error}); "
+        "nothing was written. Run again with CITYGRAPH_DEBUG=1 to see the trace; report it.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":
