@@ -1069,6 +1069,29 @@ def test_a_full_disk_is_named_as_such_and_leaves_nothing(tmp_path, capsys, monke
     )
     assert staged.endswith("/citygraph.ttl") and Path(staged).parent.parent == tmp_path
     assert list(tmp_path.iterdir()) == []  # no target, no staging folder
+    # another command, whose write fails without a file name: no word of the build's sizes
+    from citygraph import atomic
+
+    class Full:
+        def __init__(self, descriptor, mode):
+            self.descriptor = descriptor
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            os.close(self.descriptor)
+
+        def write(self, data):
+            raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(atomic.os, "fdopen", Full)
+    status, out, err = run(capsys, "export", "--format", "turtle", "-o", str(tmp_path / "g.ttl"))
+    assert (status, out, list(tmp_path.iterdir())) == (1, "", [])
+    assert err.splitlines()[-1] == (
+        f"citygraph export: {said.removesuffix(' (writing {path})')}; nothing was written. "
+        "Free some space, or write elsewhere"
+    )
 
 
 def test_running_out_of_memory_says_what_to_do(tmp_path, capsys, monkeypatch):

@@ -128,9 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal_error(args.command, error)
         what = "no space left on the disk" if error.errno == errno.ENOSPC else "over the disk quota"
         where = f" (writing {error.filename})" if error.filename else ""
+        sizes = " (-o, --store; the exports of 10 M statements take 6 GB)"
         print(
             f"citygraph {args.command}: {what}{where}; nothing was written. Free some space, or "
-            "write elsewhere (-o, --store; the exports of 10 M statements take 6 GB)",
+            f"write elsewhere{sizes if args.command == 'build' else ''}",
             file=sys.stderr,
         )
         return 1
