@@ -184,6 +184,60 @@ def test_max_count_one_counts_distinct_terms_on_any_path(tmp_path):
     }
 
 
+AT_LEAST_ONE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path ex:name ; sh:minCount 1 ] ;
+  sh:property [ sh:path [ sh:inversePath ex:owns ] ; sh:minCount 1 ; sh:severity sh:Warning ] ;
+  sh:property [ sh:path ( ex:part ex:size ) ; sh:minCount 1 ] ;
+  sh:property [ sh:path ex:size ; sh:minCount 2 ] .
+ex:OtherShape a sh:NodeShape ; sh:targetClass ex:Other ;
+  sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+"""
+AT_LEAST_ONE_DATA = """
+@prefix ex: <http://example.org/> .
+ex:all a ex:Thing ; ex:name "all" ; ex:part ex:p ; ex:size 1, 2 . ex:p ex:size 5 .
+ex:a ex:owns ex:all .
+ex:none a ex:Thing .
+ex:some a ex:Thing ; ex:name "some" ; ex:part ex:q . ex:q ex:label "no size" .
+ex:other a ex:Other .
+"""
+
+
+def test_the_min_count_one_checks_of_a_target_run_as_one_query(tmp_path):
+    """The three ``sh:minCount 1`` of ex:Thing (a path, an inverse path, a sequence) are read
+    in one query, which names each focus node's missing paths; the ``sh:minCount 2`` and the
+    other target's check run alone. The same results as pySHACL, each missing path once."""
+    data = tmp_path / "things.ttl"
+    data.write_text(AT_LEAST_ONE_DATA, encoding="utf-8")
+    kg = KnowledgeGraph.load(extra=[data], include_data=False)
+    shapes = Graph().parse(data=AT_LEAST_ONE, format="turtle")
+    fast, reference = _both(kg, shapes)
+    assert fast == reference
+    outcome = fastshacl.validate(kg.engine, shapes)
+    found = sorted((r.focus.rsplit("/", 1)[-1], r.path, r.severity) for r in outcome.results)
+    name, owns, size = (
+        "http://example.org/name",
+        "^<http://example.org/owns>",
+        "http://example.org/size",
+    )
+    part_size = "(<http://example.org/part>/<http://example.org/size>)"
+    assert found == sorted(
+        [
+            ("none", owns, "Warning"),
+            ("none", part_size, "Violation"),
+            ("none", name, "Violation"),
+            ("none", size, "Violation"),
+            ("other", name, "Violation"),
+            ("some", owns, "Warning"),
+            ("some", part_size, "Violation"),
+            ("some", size, "Violation"),
+        ]
+    )
+    assert outcome.queries == 3  # the three together, the minCount 2, ex:Other's (not 5)
+
+
 def test_the_checks_find_the_same_before_the_union_is_made(tmp_path, monkeypatch, generator):
     """After a bulk load into memory the checks run on Oxigraph's union of the named graphs,
     in which a statement made by two sources comes twice, instead of waiting for the union (an

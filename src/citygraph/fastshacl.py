@@ -363,6 +363,9 @@ class _Check:
     needs: str | None = None  # a predicate without which the check cannot find anything
     then: str | None = None  # for a test of distinct values: joins the failing ones to focus nodes
     full: str | None = None  # the same check in one query (when a failing value is a blank node)
+    # for an sh:minCount 1 without a test: its targets and path, so that it can be run together
+    # with the others of the same targets (see FastValidator._run_missing)
+    missing: tuple[str, str] | None = None
 
 
 class FastValidator:
@@ -546,6 +549,8 @@ class FastValidator:
                     [("", None, component)],
                     "focus",
                 )
+                if not test:
+                    checks[-1].missing = (targets, sparql_path)
             elif n > 1:
                 check(
                     f"SELECT ?focus WHERE {{ {targets} "
@@ -618,22 +623,65 @@ class FastValidator:
                 present[pattern] = bool(engine.query(f"ASK {{ {pattern} }}").boolean)
             return present[pattern]
 
+        # (the presence tests too: each answer is a set, so the union need not be made)
+        engine = _Memo(engine)  # shapes that share a property often share its value tests
+        runnable = [
+            check
+            for check in self.checks
+            if not (
+                check.classes and not any(used(f"?s <{RDF.type}> <{c}>") for c in check.classes)
+            )
+            and not (check.needs and not used(f"?s <{check.needs}> ?o"))
+        ]
         results: list[Result] = []
         self.executed = 0
-        engine = _Memo(engine)  # shapes that share a property often share its value tests
-        for check in self.checks:
-            if check.classes and not any(used(f"?s <{RDF.type}> <{c}>") for c in check.classes):
-                continue
-            if check.needs and not used(f"?s <{check.needs}> ?o"):
-                continue
+        # the sh:minCount 1 of the same targets, in one query per targets (see _run_missing)
+        missing: dict[str, list[_Check]] = {}
+        for check in runnable:
+            if check.missing is not None:
+                missing.setdefault(check.missing[0], []).append(check)
+        together = [group for group in missing.values() if len(group) > 1]
+        batched = {id(check) for group in together for check in group}
+        for group in together:
             self.executed += 1
-            results += self._run(check, engine)
+            results += self._run_missing(group, engine)
+        for check in runnable:
+            if id(check) not in batched:
+                self.executed += 1
+                results += self._run(check, engine)
         return sorted(set(results), key=Result.sort_key)
+
+    def _run_missing(self, group: list[_Check], engine: Engine | _Memo) -> Iterator[Result]:
+        """The focus nodes that lack any value on each of several paths (``sh:minCount 1``
+        checks of the same targets), in one query: the targets are read once, and each path
+        looked up per focus node, rather than one query per path that reads the targets again
+        (the M graph, 1.1 M statements in memory: 0.75 s instead of 1.57 s for the 31 such
+        checks that share their targets; all the shapes 5.3-5.5 s instead of 5.8-6.6 s)."""
+        missing = [check.missing for check in group if check.missing is not None]
+        targets = missing[0][0]  # (the same for the whole group)
+        flags = " ".join(
+            f"BIND(EXISTS {{ ?focus {path} ?_v{i} }} AS ?_k{i})"
+            for i, (_, path) in enumerate(missing)
+        )
+        failing = " || ".join(f"!?_k{i}" for i in range(len(group)))
+        columns = " ".join(f"?_k{i}" for i in range(len(group)))
+        answer = engine.query(
+            f"SELECT ?focus {columns} WHERE {{ {targets} {flags} FILTER({failing}) }}"
+        )
+        index = {name: i for i, name in enumerate(answer.vars)}
+        for row in answer.rows:
+            focus = row[index["focus"]]
+            for i, check in enumerate(group):
+                present = row[index[f"_k{i}"]]
+                if present is None or present.toPython() is not True:
+                    yield self._result(
+                        check, _shape_name(check), focus, None, check.components[0][2]
+                    )
 
     def _run(self, check: _Check, engine: Engine | _Memo) -> Iterable[Result]:
         answer = engine.query(check.sparql)
         index = {name: i for i, name in enumerate(answer.vars)}
-        shape = str(check.shape) if isinstance(check.shape, URIRef) else f"_:{check.shape}"
+        shape = _shape_name(check)
         rows = answer.rows
         if check.then is not None and rows:
             if any(not isinstance(row[index["value"]], URIRef | Literal) for row in rows):
@@ -675,6 +723,11 @@ class FastValidator:
             message=check.message or f"{_COMPONENT.get(component, 'constraint')} not met",
             component=_COMPONENT.get(component, str(component)),
         )
+
+
+def _shape_name(check: _Check) -> str:
+    """The shape as results name it: its IRI, or ``_:id`` for a blank node."""
+    return str(check.shape) if isinstance(check.shape, URIRef) else f"_:{check.shape}"
 
 
 class _Memo:
