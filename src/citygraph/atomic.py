@@ -66,17 +66,18 @@ def remove_abandoned(parent: Path, prefix: str) -> list[Path]:
     boot or in another container (a folder shared between them): its process id means
     nothing here."""
     pattern = re.compile(re.escape(prefix) + r"([0-9a-f]{8})-(\d+)-(\d+)-[a-z0-9_]+")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = sorted(Path(parent).iterdir())
     except OSError:
         return removed
+    here = _machine()
     for entry in entries:
         match = pattern.fullmatch(entry.name)
         if match is None or entry.is_symlink() or not entry.is_dir():
             continue
         machine, pid, started = match.group(1), int(match.group(2)), int(match.group(3))
-        if machine != _machine() or _running(pid, started):
+        if machine != here or _running(pid, started):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         if not entry.exists():

@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     except OSError as error:
-        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+        if error.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
             return _internal_error(args.command, error)
         what = "no space left on the disk" if error.errno == errno.ENOSPC else "over the disk quota"
         where = f" (writing {error.filename})" if error.filename else ""
