@@ -1094,20 +1094,26 @@ def test_a_full_disk_is_named_as_such_and_leaves_nothing(tmp_path, capsys, monke
     )
 
 
-def test_running_out_of_memory_says_what_to_do(tmp_path, capsys, monkeypatch):
+def _build_failing_with(error: BaseException, tmp_path, capsys, monkeypatch) -> str:
+    """`citygraph build` whose CSV tables raise ``error``: exit 1, nothing on standard output
+    and nothing left beside the target; the last line it said."""
     from citygraph import export
 
-    def no_memory(*_args, **_kwargs):
-        raise MemoryError
+    def broken(*_args, **_kwargs):
+        raise error
 
-    monkeypatch.setattr(export, "csv_files", no_memory)
+    monkeypatch.setattr(export, "csv_files", broken)
     status, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
     assert (status, out) == (1, "")
-    assert err.splitlines()[-1] == (
+    assert list(tmp_path.iterdir()) == []
+    return err.splitlines()[-1]
+
+
+def test_running_out_of_memory_says_what_to_do(tmp_path, capsys, monkeypatch):
+    assert _build_failing_with(MemoryError(), tmp_path, capsys, monkeypatch) == (
         "citygraph build: ran out of memory; nothing was written "
         "(use --store PATH for a large graph, or a machine with more memory)"
     )
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -1120,19 +1126,10 @@ def test_an_internal_error_is_one_line_and_its_trace_is_there_on_request(
 ):
     """Any other error (an OSError that is not a full disk included) is ours to fix: one
     line that says so, exit 1, nothing written; with CITYGRAPH_DEBUG=1 the exception itself."""
-    from citygraph import export
-
-    def broken(*_args, **_kwargs):
-        raise error
-
-    monkeypatch.setattr(export, "csv_files", broken)
-    status, out, err = run(capsys, "build", "-o", str(tmp_path / "dist"))
-    assert (status, out) == (1, "")
-    assert err.splitlines()[-1] == (
+    assert _build_failing_with(error, tmp_path, capsys, monkeypatch) == (
         f"citygraph build: internal error ({type(error).__name__}: {error}); nothing was "
         "written. Run again with CITYGRAPH_DEBUG=1 to see the trace; report it."
     )
-    assert list(tmp_path.iterdir()) == []
     monkeypatch.setenv("CITYGRAPH_DEBUG", "1")
     with pytest.raises(type(error)) as raised:
         main(["build", "-o", str(tmp_path / "dist")])
