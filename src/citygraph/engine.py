@@ -25,6 +25,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib import Literal as RLiteral
 from rdflib.term import Node
 
+from . import collector
 from .errors import DataError, QueryError
 from .ordering import sort_rows, split_order
 
@@ -475,18 +476,20 @@ class OxigraphEngine:
         union of the named graphs instead of waiting for it (see :func:`_set_safe`)."""
         # A final ORDER BY is applied to the rows here rather than by Oxigraph, which reads both
         # terms again from its storage at every comparison (see ordering.py).
+        # (the rows are built with the collector paused: see collector.py)
         options = (named_graphs_only, distinct_rows)
         split = split_order(sparql)
-        if split is None:
-            return self._query(sparql, bindings, *options)
-        result = self._query(split[0], bindings, *options)
-        if result.kind != "select":  # the order of a graph's triples means nothing
+        with collector.paused():
+            if split is None:
+                return self._query(sparql, bindings, *options)
+            result = self._query(split[0], bindings, *options)
+            if result.kind != "select":  # the order of a graph's triples means nothing
+                return result
+            ordered = sort_rows(result.vars, result.rows, split[1])
+            if ordered is None:  # it orders by a variable that is not a column: the engine sorts
+                return self._query(sparql, bindings, *options)
+            result.rows = ordered
             return result
-        ordered = sort_rows(result.vars, result.rows, split[1])
-        if ordered is None:  # it orders by a variable that is not a column: the engine sorts
-            return self._query(sparql, bindings, *options)
-        result.rows = ordered
-        return result
 
     def _query(
         self,
@@ -535,9 +538,10 @@ class OxigraphEngine:
         text = answer.serialize(format=ox.QueryResultsFormat.CSV).decode("utf-8")
         reader = csv.reader(io.StringIO(text, newline=""))
         next(reader, None)  # the header: the variables' names
-        if raw:
-            return names, list(reader)
-        return names, [tuple(value or None for value in row) for row in reader]
+        with collector.paused():
+            if raw:
+                return names, list(reader)
+            return names, [tuple(value or None for value in row) for row in reader]
 
     def _run(
         self,

@@ -37,7 +37,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from . import resources
+from . import collector, resources
 from .errors import QueryError, UsageError
 from .namespaces import ID, PREFIXES
 
@@ -540,7 +540,9 @@ class Rows(list):
         self.boolean = boolean
         self.triples = list(triples)
         self.Row = namedtuple("Row", self.vars, rename=True) if self.vars else None
-        super().__init__(self.Row(*r) for r in rows) if self.Row else super().__init__()
+        if self.Row:
+            with collector.paused():  # thousands of rows: see collector.py
+                super().__init__(map(self.Row._make, rows))
 
     def to_dataframe(self) -> Any:
         """A pandas DataFrame (IRIs as strings, literals as Python values); needs the
@@ -569,7 +571,9 @@ def rows_of(result: QueryResult, drop: Sequence[str] = ()) -> Rows:
     if result.kind != "select":
         return Rows([], kind=result.kind, boolean=result.boolean, triples=result.triples)
     keep = [i for i, v in enumerate(result.vars) if v not in drop]
-    return Rows([result.vars[i] for i in keep], [tuple(r[i] for i in keep) for r in result.rows])
+    if len(keep) == len(result.vars):
+        return Rows(result.vars, result.rows)
+    return Rows([result.vars[i] for i in keep], (tuple(r[i] for i in keep) for r in result.rows))
 
 
 # --- running --------------------------------------------------------------------------------
