@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import resources
+from . import collector, resources
 from .engine import statement_lines
 from .errors import UsageError
 from .namespaces import GRAPH, ID, PREFIXES, SOURCE
@@ -1068,11 +1068,12 @@ def table_rows(kg: KnowledgeGraph, table: Table) -> list[list[str]]:
             else:
                 same_key.append(values)
 
-    for query in (table.query,) if isinstance(table.query, str) else table.query:
-        merge(query, only_new=False)
-    if table.fallback:
-        merge(table.fallback, only_new=True)
-    rows = [found[0] if len(found) == 1 else _merged(found) for found in grouped.values()]
+    with collector.paused():  # a million rows at L: see collector.py
+        for query in (table.query,) if isinstance(table.query, str) else table.query:
+            merge(query, only_new=False)
+        if table.fallback:
+            merge(table.fallback, only_new=True)
+        rows = [found[0] if len(found) == 1 else _merged(found) for found in grouped.values()]
     rows.sort()
     return rows
 

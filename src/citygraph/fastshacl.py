@@ -38,6 +38,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from . import collector
+
 if TYPE_CHECKING:
     from .engine import Engine
 
@@ -633,6 +635,10 @@ class FastValidator:
             )
             and not (check.needs and not used(f"?s <{check.needs}> ?o"))
         ]
+        with collector.paused():  # hundreds of thousands of results at L: see collector.py
+            return self._results(runnable, engine)
+
+    def _results(self, runnable: list[_Check], engine: Engine | _Memo) -> list[Result]:
         results: list[Result] = []
         self.executed = 0
         # the sh:minCount 1 of the same targets, in one query per targets (see _run_missing)
