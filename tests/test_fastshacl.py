@@ -192,9 +192,10 @@ AT_LEAST_ONE = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://example.org/> .
 ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
-  sh:property [ sh:path ex:name ; sh:minCount 1 ] ;
+  sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:maxCount 1 ] ;
   sh:property [ sh:path [ sh:inversePath ex:owns ] ; sh:minCount 1 ; sh:severity sh:Warning ] ;
   sh:property [ sh:path ( ex:part ex:size ) ; sh:minCount 1 ] ;
+  sh:property [ sh:path ex:part ; sh:maxCount 1 ] ;
   sh:property [ sh:path ex:size ; sh:minCount 2 ] .
 ex:OtherShape a sh:NodeShape ; sh:targetClass ex:Other ;
   sh:property [ sh:path ex:name ; sh:minCount 1 ] .
@@ -205,35 +206,45 @@ ex:all a ex:Thing ; ex:name "all" ; ex:part ex:p ; ex:size 1, 2 . ex:p ex:size 5
 ex:a ex:owns ex:all .
 ex:none a ex:Thing .
 ex:some a ex:Thing ; ex:name "some" ; ex:part ex:q . ex:q ex:label "no size" .
+ex:many a ex:Thing ; ex:name "many", "several" ; ex:part ex:p, ex:q ; ex:size 3, 4 .
+ex:b ex:owns ex:many .
 ex:other a ex:Other .
 """
 
 
-def test_the_min_count_one_checks_of_a_target_run_as_one_query(tmp_path):
-    """The three ``sh:minCount 1`` of ex:Thing (a path, an inverse path, a sequence) are read
-    in one query, which names each focus node's missing paths; the ``sh:minCount 2`` and the
-    other target's check run alone. The same results as pySHACL, each missing path once."""
+def test_the_min_and_max_count_one_checks_of_a_target_run_as_one_query(tmp_path):
+    """The three ``sh:minCount 1`` of ex:Thing (a path, an inverse path, a sequence) and its two
+    ``sh:maxCount 1`` are read in one query, which names each focus node's missing paths and
+    its paths with two values; the ``sh:minCount 2`` and the other target's check run alone.
+    The same results as pySHACL, each failing check once."""
     outcome = _like_pyshacl(tmp_path, AT_LEAST_ONE_DATA, AT_LEAST_ONE)
-    found = sorted((r.focus.rsplit("/", 1)[-1], r.path, r.severity) for r in outcome.results)
-    name, owns, size = (
+    found = sorted(
+        (r.focus.rsplit("/", 1)[-1], r.path, r.severity, r.component.rsplit("#", 1)[-1])
+        for r in outcome.results
+    )
+    name, owns, size, part = (
         "http://example.org/name",
         "^<http://example.org/owns>",
         "http://example.org/size",
+        "http://example.org/part",
     )
     part_size = "(<http://example.org/part>/<http://example.org/size>)"
+    least, most = "MinCountConstraintComponent", "MaxCountConstraintComponent"
     assert found == sorted(
         [
-            ("none", owns, "Warning"),
-            ("none", part_size, "Violation"),
-            ("none", name, "Violation"),
-            ("none", size, "Violation"),
-            ("other", name, "Violation"),
-            ("some", owns, "Warning"),
-            ("some", part_size, "Violation"),
-            ("some", size, "Violation"),
+            ("many", name, "Violation", most),
+            ("many", part, "Violation", most),
+            ("none", owns, "Warning", least),
+            ("none", part_size, "Violation", least),
+            ("none", name, "Violation", least),
+            ("none", size, "Violation", least),
+            ("other", name, "Violation", least),
+            ("some", owns, "Warning", least),
+            ("some", part_size, "Violation", least),
+            ("some", size, "Violation", least),
         ]
     )
-    assert outcome.queries == 3  # the three together, the minCount 2, ex:Other's (not 5)
+    assert outcome.queries == 3  # the five together, the minCount 2, ex:Other's (not 7)
 
 
 def test_the_checks_find_the_same_before_the_union_is_made(tmp_path, monkeypatch, generator):
