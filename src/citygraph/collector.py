@@ -2,9 +2,11 @@
 
 Building the rows of a wide query (thousands to hundreds of thousands of tuples of terms) makes
 as many new container objects. CPython starts a collection every 700 of them, and every tenth
-of those, and so on: the oldest generation's collections traverse the whole result built so
-far, again and again. On the M benchmark graph that was 15 to 80 ms of a query of 100 to 190
-ms (``sources-of-entity`` for the largest network: 188 ms with the collector, 105 ms without).
+of those, and so on: the older generations' collections traverse the result built so far, and
+what the process already holds, again and again. How much that costs depends on the process:
+on the M benchmark store, in a process holding earlier results, ``sources-of-entity`` for the
+largest network took 202-211 ms with the collector and 115-119 ms without; in a fresh process
+the wide queries lose 0-10 % to it.
 
 The rows hold terms and tuples of terms: they make no reference cycle, so nothing is lost by not
 collecting while they are made. Reference counting frees everything as usual; any cycle made
