@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,26 @@ def dist(kg, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("dist")
     export.write_distribution(kg, folder)
     return folder
+
+
+@pytest.fixture
+def collections():
+    """The collections that start while the test runs, with a low threshold so that a few
+    hundred new objects would start one; the collector's state is restored after."""
+    started: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    threshold, enabled = gc.get_threshold(), gc.isenabled()
+    gc.enable()
+    gc.set_threshold(50, 10, 10)
+    gc.collect()  # the counts start from zero
+    gc.callbacks.append(note)
+    try:
+        yield started
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*threshold)
+        (gc.enable if enabled else gc.disable)()

@@ -11,29 +11,6 @@ from citygraph import collector
 from citygraph.query import rows_of
 
 
-@pytest.fixture
-def collections():
-    """The collections that start while the test runs, with a low threshold so that a few
-    hundred new objects would start one; the collector's state is restored after."""
-    started: list[int] = []
-
-    def note(phase: str, info: dict) -> None:
-        if phase == "start":
-            started.append(info["generation"])
-
-    threshold, enabled = gc.get_threshold(), gc.isenabled()
-    gc.enable()
-    gc.set_threshold(50, 10, 10)
-    gc.collect()  # the counts start from zero
-    gc.callbacks.append(note)
-    try:
-        yield started
-    finally:
-        gc.callbacks.remove(note)
-        gc.set_threshold(*threshold)
-        (gc.enable if enabled else gc.disable)()
-
-
 def test_a_pause_turns_the_collector_off_and_back_on(collections):
     with collector.paused():
         assert not gc.isenabled()

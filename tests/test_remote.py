@@ -4,6 +4,7 @@ query must give the same rows there as locally; a store that is down, slow or fa
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, URIRef
 
 from citygraph.cli import main
 from citygraph.errors import QueryError
@@ -218,6 +220,49 @@ def test_http_error_is_one_line(fake_server, capsys):
         f"citygraph query: the query failed: {fake_server}/query answered HTTP 503 "
         "Service Unavailable: store is read-only for maintenance\n"
     )
+
+
+_WIDE = json.dumps(  # (made once: the server thread's own objects are not the client's)
+    {
+        "head": {"vars": ["city", "label"]},
+        "results": {
+            "bindings": [
+                {
+                    "city": {"type": "uri", "value": f"https://w3id.org/citygraph/id/city-{i}"},
+                    "label": {"type": "literal", "value": f"City {i}", "xml:lang": "en"},
+                }
+                for i in range(3_000)
+            ]
+        },
+    }
+).encode()
+
+
+class _Wide(BaseHTTPRequestHandler):
+    """Answers any query with 3,000 rows of SPARQL results JSON."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(_WIDE)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("fake_server", [_Wide], indirect=True)
+def test_a_wide_remote_result_is_read_without_a_collection(fake_server, collections):
+    endpoint = SparqlEndpoint(f"{fake_server}/query", default_graph="server")
+    result = endpoint.sparql("SELECT ?city ?label WHERE { ?city rdfs:label ?label }")
+    during = len(collections)  # (without the pause: hundreds, with a threshold of 50)
+    assert len(result.rows) == 3_000
+    assert result.rows[7] == (
+        URIRef("https://w3id.org/citygraph/id/city-7"),
+        Literal("City 7", lang="en"),
+    )
+    assert during <= 5
 
 
 @pytest.mark.parametrize("fake_server", [_Failing], indirect=True)

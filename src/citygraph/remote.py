@@ -34,6 +34,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from . import collector
 from .engine import QueryResult
 from .errors import QueryError, UsageError
 from .query import _TOKEN, _constant, query_form
@@ -188,20 +189,22 @@ class SparqlEndpoint:
             graph = Graph()
             graph.parse(data=self._post(text, NTRIPLES), format="nt")
             return QueryResult("construct", triples=list(graph))
-        try:
-            data = json.loads(self._post(text, RESULTS_JSON))
-        except ValueError:
-            raise EndpointError(
-                f"the query failed: {self.url} did not answer with SPARQL "
-                "results JSON (is it a SPARQL query endpoint?)"
-            ) from None
-        if "boolean" in data:
-            return QueryResult("ask", boolean=bool(data["boolean"]))
-        names = data["head"]["vars"]
-        rows = [
-            tuple(_from_json(b[n]) if n in b else None for n in names)
-            for b in data["results"]["bindings"]
-        ]
+        answer = self._post(text, RESULTS_JSON)
+        with collector.paused():  # a wide result: see collector.py
+            try:
+                data = json.loads(answer)
+            except ValueError:
+                raise EndpointError(
+                    f"the query failed: {self.url} did not answer with SPARQL "
+                    "results JSON (is it a SPARQL query endpoint?)"
+                ) from None
+            if "boolean" in data:
+                return QueryResult("ask", boolean=bool(data["boolean"]))
+            names = data["head"]["vars"]
+            rows = [
+                tuple(_from_json(b[n]) if n in b else None for n in names)
+                for b in data["results"]["bindings"]
+            ]
         return QueryResult("select", vars=names, rows=rows)
 
     def _post(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
