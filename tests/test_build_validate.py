@@ -1134,3 +1134,56 @@ def test_an_internal_error_is_one_line_and_its_trace_is_there_on_request(
         main(["build", "-o", str(tmp_path / "dist")])
     assert raised.value is error
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_quality_queries_left_when_the_shapes_are_done_are_taken_by_their_thread(
+    kg, monkeypatch
+):
+    """The quality queries run in a thread beside the shapes; once the shapes are done, the
+    shapes' thread takes the queries that no other has taken yet. Here the shapes end only
+    once the other thread has begun its first query, which waits until the shapes' thread has
+    taken one: both take some, each query is run once, and the report holds every finding."""
+    import threading
+
+    from citygraph import validate as validate_module
+
+    real = validate_module._quality_findings
+    worker_began, shapes_thread_took = threading.Event(), threading.Event()
+    taken: list[tuple[str, str]] = []
+    main_thread = threading.current_thread()
+
+    def quality_findings(graph, path):
+        here = threading.current_thread()
+        taken.append((path.stem, "shapes' thread" if here is main_thread else "other"))
+        if here is main_thread:
+            shapes_thread_took.set()
+        elif not worker_began.is_set():
+            worker_began.set()
+            assert shapes_thread_took.wait(10)
+        return real(graph, path)
+
+    def shapes(graph, shapes_path, validator):
+        assert worker_began.wait(10)
+        return [], None
+
+    monkeypatch.setattr(validate_module, "quality_threads", lambda: 1)
+    monkeypatch.setattr(validate_module, "_quality_findings", quality_findings)
+    monkeypatch.setattr(validate_module, "run_shacl", shapes)
+    report = validate_module.validate(kg)
+
+    checks = [path.stem for path in validate_module.quality_queries()]
+    assert sorted(check for check, _ in taken) == sorted(checks)  # each once
+    assert {who for _, who in taken} == {"shapes' thread", "other"}
+    assert report.findings == []  # the shipped data passes every quality query
+
+
+def test_a_quality_query_that_fails_in_its_thread_fails_the_validation(kg, monkeypatch):
+    from citygraph import validate as validate_module
+    from citygraph.errors import QueryError
+
+    def failing(graph, path):
+        raise QueryError(f"{path.name}: SPARQL syntax error")
+
+    monkeypatch.setattr(validate_module, "_quality_findings", failing)
+    with pytest.raises(QueryError, match=r"-violation\.rq: SPARQL syntax error"):
+        validate_module.validate(kg)

@@ -15,6 +15,8 @@ A report names each entity with the file and line where it is written, so a cura
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -151,31 +153,44 @@ def _short(iri: str | None) -> str:
 # --- the checks --------------------------------------------------------------------------
 
 
+def quality_threads() -> int:
+    """The threads that run the quality queries from the start, beside the shapes: one per core
+    this process may use, less the shapes' own."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # (not Linux)
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
 def quality_queries(folder: Path | None = None) -> list[Path]:
     return sorted((folder or resources.queries_dir() / "qc").glob("*-violation.rq"))
 
 
 def run_quality_queries(kg: KnowledgeGraph) -> list[Finding]:
+    return [finding for path in quality_queries() for finding in _quality_findings(kg, path)]
+
+
+def _quality_findings(kg: KnowledgeGraph, path: Path) -> list[Finding]:
+    # (each finding once: a statement made by two sources is one finding)
+    result = kg.sparql(path.read_text(encoding="utf-8"), distinct_rows=True)
+    check = path.stem
     findings = []
-    for path in quality_queries():
-        # (each finding once: a statement made by two sources is one finding)
-        result = kg.sparql(path.read_text(encoding="utf-8"), distinct_rows=True)
-        check = path.stem
-        for row in result.rows:
-            values = dict(zip(result.vars, row, strict=True))
-            entity = values.get("entity")
-            message = _name_files(kg, str(values["message"])) if values.get("message") else None
-            findings.append(
-                Finding(
-                    focus=str(entity),
-                    severity="Violation",
-                    message=message or check.replace("-", " "),
-                    path=_str(values.get("property")),
-                    value=_str(values.get("value")),
-                    check=check,
-                    graph=_str(values.get("graph")),
-                )
+    for row in result.rows:
+        values = dict(zip(result.vars, row, strict=True))
+        entity = values.get("entity")
+        message = _name_files(kg, str(values["message"])) if values.get("message") else None
+        findings.append(
+            Finding(
+                focus=str(entity),
+                severity="Violation",
+                message=message or check.replace("-", " "),
+                path=_str(values.get("property")),
+                value=_str(values.get("value")),
+                check=check,
+                graph=_str(values.get("graph")),
             )
+        )
     return findings
 
 
@@ -302,14 +317,36 @@ def validate(
     """
     findings: list[Finding] = []
     if quality and kg.engine.name == "oxigraph":
-        # the quality queries in a second thread: Oxigraph evaluates them without holding
-        # Python's lock, and they return few rows, so they cost the shapes' thread nothing
+        # the quality queries in other threads, beside the shapes: Oxigraph evaluates them
+        # without holding Python's lock, and they return few rows, so they cost the shapes'
+        # thread little. One thread per core the shapes leave; once the shapes are done, their
+        # thread takes the queries no other has taken yet (on 2 cores, more threads than that
+        # slowed the M graph's checks: 6.6 s instead of 5.5 s)
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(1, thread_name_prefix="quality-queries") as pool:
-            quality_findings = pool.submit(run_quality_queries, kg)
-            shacl_findings, shacl_results = run_shacl(kg, shapes, validator=validator)
-            findings += quality_findings.result()
+        paths = quality_queries()
+        left = queue.SimpleQueue()  # the queries no thread has taken yet
+        for path in paths:
+            left.put(path)
+        found: dict[Path, list[Finding]] = {}
+
+        def take_queries() -> None:
+            while True:
+                try:
+                    path = left.get_nowait()
+                except queue.Empty:
+                    return
+                found[path] = _quality_findings(kg, path)
+
+        with ThreadPoolExecutor(quality_threads(), thread_name_prefix="quality-queries") as pool:
+            workers = [pool.submit(take_queries) for _ in range(quality_threads())]
+            try:
+                shacl_findings, shacl_results = run_shacl(kg, shapes, validator=validator)
+                take_queries()  # the shapes are done: this thread takes the queries left
+            finally:
+                for worker in workers:
+                    worker.result()  # (a query's error is raised here)
+        findings += [finding for path in paths for finding in found[path]]
     else:
         if quality:
             findings += run_quality_queries(kg)
