@@ -1187,3 +1187,32 @@ def test_a_quality_query_that_fails_in_its_thread_fails_the_validation(kg, monke
     monkeypatch.setattr(validate_module, "_quality_findings", failing)
     with pytest.raises(QueryError, match=r"-violation\.rq: SPARQL syntax error"):
         validate_module.validate(kg)
+
+
+def test_when_the_shapes_fail_no_quality_query_is_begun_any_more(kg, monkeypatch):
+    """An error of the shapes (or Ctrl-C) goes up once the queries already running end: the
+    queries not yet begun are dropped, not run first (at 10 M statements on disk they take
+    minutes)."""
+    import threading
+
+    from citygraph import validate as validate_module
+
+    taken: list[str] = []
+    worker_began = threading.Event()
+
+    def quality_findings(graph, path):
+        taken.append(path.stem)
+        worker_began.set()
+        threading.Event().wait(0.5)  # long enough for the failing shapes to drop the rest
+        return []
+
+    def shapes(graph, shapes_path, validator):
+        assert worker_began.wait(10)
+        raise RuntimeError("the shapes failed")
+
+    monkeypatch.setattr(validate_module, "quality_threads", lambda: 1)
+    monkeypatch.setattr(validate_module, "_quality_findings", quality_findings)
+    monkeypatch.setattr(validate_module, "run_shacl", shapes)
+    with pytest.raises(RuntimeError, match="the shapes failed"):
+        validate_module.validate(kg)
+    assert taken == [validate_module.quality_queries()[0].stem]  # the one running; no other

@@ -14,6 +14,7 @@ A report names each entity with the file and line where it is written, so a cura
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -338,14 +339,19 @@ def validate(
                     return
                 found[path] = _quality_findings(kg, path)
 
-        with ThreadPoolExecutor(quality_threads(), thread_name_prefix="quality-queries") as pool:
-            workers = [pool.submit(take_queries) for _ in range(quality_threads())]
+        threads = quality_threads()
+        with ThreadPoolExecutor(threads, thread_name_prefix="quality-queries") as pool:
+            workers = [pool.submit(take_queries) for _ in range(threads)]
             try:
                 shacl_findings, shacl_results = run_shacl(kg, shapes, validator=validator)
                 take_queries()  # the shapes are done: this thread takes the queries left
-            finally:
-                for worker in workers:
-                    worker.result()  # (a query's error is raised here)
+            except BaseException:  # (Ctrl-C too) no query is begun any more; those running end
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        left.get_nowait()
+                raise
+            for worker in workers:
+                worker.result()  # (a query's error is raised here)
         findings += [finding for path in paths for finding in found[path]]
     else:
         if quality:
