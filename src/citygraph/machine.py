@@ -92,14 +92,8 @@ def _v2(root: Path, path: str) -> GroupMemory | None:
     """cgroup v2: the smallest ``memory.max`` on the path, and that group's use."""
     tightest: tuple[int, Path] | None = None
     for folder in _folders(root, path):
-        value = _read(folder / "memory.max")
-        if value is None or value == "max":
-            continue
-        try:
-            limit = int(value)
-        except ValueError:
-            continue
-        if tightest is None or limit < tightest[0]:
+        limit = _number(folder / "memory.max")  # (None for "max": no limit there)
+        if limit is not None and (tightest is None or limit < tightest[0]):
             tightest = (limit, folder)
     if tightest is None:
         return None
@@ -107,19 +101,20 @@ def _v2(root: Path, path: str) -> GroupMemory | None:
     current = _number(folder / "memory.current")
     if current is None:
         return None
-    return GroupMemory(limit, max(current - _stat(folder, "inactive_file"), 0))
+    return GroupMemory(limit, max(current - _stats(folder).get("inactive_file", 0), 0))
 
 
 def _v1(root: Path, path: str) -> GroupMemory | None:
     """cgroup v1: the hierarchical limit (the smallest of the group and its parents)."""
     folder = _folders(root, path)[0]
-    limit = _stat(folder, "hierarchical_memory_limit") or _number(folder / "memory.limit_in_bytes")
+    stats = _stats(folder)
+    limit = stats.get("hierarchical_memory_limit") or _number(folder / "memory.limit_in_bytes")
     if not limit or limit >= _UNLIMITED:
         return None
     usage = _number(folder / "memory.usage_in_bytes")
     if usage is None:
         return None
-    return GroupMemory(limit, max(usage - _stat(folder, "total_inactive_file"), 0))
+    return GroupMemory(limit, max(usage - stats.get("total_inactive_file", 0), 0))
 
 
 def _read(path: Path) -> str | None:
@@ -137,13 +132,13 @@ def _number(path: Path) -> int | None:
         return None
 
 
-def _stat(folder: Path, key: str) -> int:
-    """One value of the group's ``memory.stat`` (0 if it is not there)."""
+def _stats(folder: Path) -> dict[str, int]:
+    """The group's ``memory.stat``, read once (a value that is not a number is left out)."""
+    stats = {}
     for line in (_read(folder / "memory.stat") or "").splitlines():
         name, _, value = line.partition(" ")
-        if name == key:
-            try:
-                return int(value)
-            except ValueError:
-                return 0
-    return 0
+        try:
+            stats[name] = int(value)
+        except ValueError:
+            continue
+    return stats
