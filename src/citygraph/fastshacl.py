@@ -687,15 +687,19 @@ class FastValidator:
             f"SELECT ?focus {columns} WHERE {{ {targets} {flags} FILTER({failing}) }}"
         )
         index = {name: i for i, name in enumerate(answer.vars)}
+        # each check's column, shape and sense, found once (not once per focus node)
+        each = [
+            (index[f"_k{i}"], check, _shape_name(check), when_found)
+            for i, (check, (_, _, when_found)) in enumerate(zip(group, tests, strict=True))
+        ]
+        at_focus = index["focus"]
         for row in answer.rows:
-            focus = row[index["focus"]]
-            for i, (check, (_, _, when_found)) in enumerate(zip(group, tests, strict=True)):
-                flag = row[index[f"_k{i}"]]
+            focus = row[at_focus]
+            for at, check, shape, when_found in each:
+                flag = row[at]
                 found = flag is not None and flag.toPython() is True
                 if found == when_found:
-                    yield self._result(
-                        check, _shape_name(check), focus, None, check.components[0][2]
-                    )
+                    yield self._result(check, shape, focus, None, check.components[0][2])
 
     def _run(self, check: _Check, engine: Engine | _Memo) -> Iterable[Result]:
         answer = engine.query(check.sparql)
