@@ -339,6 +339,38 @@ def test_parameters_stay_bindings_where_writing_in_could_change_the_meaning(text
     assert write_in(text, {"v": Literal(1)}) is None
 
 
+def test_parameters_can_be_written_into_sub_selects_when_the_header_says_everywhere():
+    from citygraph.query import write_in
+
+    text = (
+        "SELECT ?x ?v WHERE {\n"
+        "  { SELECT ?x ?v (COUNT(?o) AS ?n) WHERE { ?x ?p ?o FILTER(?o > ?v) } GROUP BY ?x ?v }\n"
+        "  ?x ?q ?v\n"
+        "} ORDER BY ?v ?x"
+    )
+    assert write_in(text, {"v": Literal(1)}) is None  # the sub-SELECT's ?v is its own
+    assert write_in(text, {"v": Literal(1)}, sub_selects=True) == (
+        'SELECT ?x ("1"^^<http://www.w3.org/2001/XMLSchema#integer> AS ?v) WHERE {\n'
+        '  { SELECT ?x ("1"^^<http://www.w3.org/2001/XMLSchema#integer> AS ?v) (COUNT(?o) AS ?n) '
+        'WHERE { ?x ?p ?o FILTER(?o > "1"^^<http://www.w3.org/2001/XMLSchema#integer>) } '
+        'GROUP BY ?x ("1"^^<http://www.w3.org/2001/XMLSchema#integer>) }\n'
+        '  ?x ?q "1"^^<http://www.w3.org/2001/XMLSchema#integer>\n'
+        '} ORDER BY ("1"^^<http://www.w3.org/2001/XMLSchema#integer>) ?x'
+    )
+
+
+def test_the_timeline_reads_only_the_dates_of_the_span_in_its_sub_select(kg):
+    from citygraph.query import get, prepared
+
+    query = get("timeline")
+    text, left = prepared(query, bind(query, {"from": "2004", "to": "2005"}))
+    assert left == {}
+    sub_select = text[text.index("SELECT ?instant") : text.index("?interval time:hasBeginning")]
+    assert sub_select.count('"2004"^^<http://www.w3.org/2001/XMLSchema#gYear>') == 2
+    assert sub_select.count('"2005"^^<http://www.w3.org/2001/XMLSchema#gYear>') == 2
+    assert "STR(?from)" not in text and "STR(?to)" not in text  # written in everywhere
+
+
 @pytest.mark.parametrize(
     "value",
     ['x" } ; DROP ALL ; #', "a\n} DROP ALL {", 'a"""b', "back\\slash\\", 'a\nb"', "tab\t\r", ""],
@@ -380,5 +412,6 @@ def test_the_header_can_keep_parameters_as_bindings(tmp_path):
     assert prepared(bound, bindings) == (bound.text, bindings)
     written = parse_header(tmp_path / "q.rq", header + body)
     assert prepared(written, bindings)[1] == {}
-    with pytest.raises(QueryError, match=r"^q\.rq:4: '# parameters: bound' is neither"):
+    message = r"^q\.rq:4: '# parameters: bound' is none of constants, everywhere, bindings$"
+    with pytest.raises(QueryError, match=message):
         parse_header(tmp_path / "q.rq", header + "# parameters: bound\n" + body)

@@ -117,8 +117,9 @@ class CatalogueQuery:
     params: tuple[Param, ...]
     examples: tuple[dict[str, str], ...]
     text: str
-    # "constants": parameter values written into the query (see write_in); "bindings": handed to
-    # the engine as bindings (``# parameters: bindings`` in the header)
+    # "constants": parameter values written into the query (see write_in); "everywhere": written
+    # into its sub-SELECTs too; "bindings": handed to the engine as bindings (the header's
+    # ``# parameters:`` line)
     parameters: str = "constants"
 
     def param(self, name: str) -> Param | None:
@@ -140,6 +141,9 @@ _PARAM = re.compile(
     r"(?:\((?P<flag>required|optional)\)|=\s*(?P<default>\"[^\"]*\"|\S+))\s*"
     r"(?:--\s*(?P<help>.*))?$"
 )
+
+
+_PARAMETERS = ("constants", "everywhere", "bindings")  # how the values reach the engine
 
 
 def parse_header(path: Path, text: str) -> CatalogueQuery:
@@ -164,9 +168,9 @@ def parse_header(path: Path, text: str) -> CatalogueQuery:
         elif key in ("title", "description"):
             fields[key] = value
         elif key == "parameters":
-            if value not in ("constants", "bindings"):
+            if value not in _PARAMETERS:
                 raise QueryError(
-                    f"{where}: '# parameters: {value}' is neither 'constants' nor 'bindings'"
+                    f"{where}: '# parameters: {value}' is none of {', '.join(_PARAMETERS)}"
                 )
             fields[key] = value
     for key in ("title", "description"):
@@ -367,34 +371,39 @@ _TOKEN = re.compile(
 )
 
 
-def write_in(sparql: str, bindings: Mapping[str, Node]) -> str | None:
+def write_in(sparql: str, bindings: Mapping[str, Node], *, sub_selects: bool = False) -> str | None:
     """The query with each bound variable written in as its constant (``<iri>``, ``"text"``,
     ``"1997"^^xsd:gYear``, each serialised by rdflib: :func:`_constant`), so a value is data and
-    never syntax; in the SELECT clause ``?v`` becomes ``(constant AS ?v)``, so that the column
+    never syntax; in a SELECT clause ``?v`` becomes ``(constant AS ?v)``, so that the column
     stays.
 
     Oxigraph plans a query with constants much better than one with bound variables, which it
     joins at the end: at 1.1 M statements ``search-by-name`` takes 65 ms instead of 970 ms, the
     lookups of one network 1-9 ms instead of 15-55 ms. None where writing in could change the
-    meaning: a subquery (its variables are its own), MINUS (a constant shares no variable),
+    meaning: a sub-SELECT (its variables are its own), MINUS (a constant shares no variable),
     ``BOUND``, ``SELECT *``, or a bound variable given its value by the query (``AS ?v``,
-    ``VALUES ?v``); and for CONSTRUCT and DESCRIBE, which the catalogue gives no parameters."""
+    ``VALUES ?v``); and for CONSTRUCT and DESCRIBE, which the catalogue gives no parameters.
+    ``sub_selects``: the query's author says that a parameter's variable means the parameter in
+    its sub-SELECTs too (``# parameters: everywhere``), so it is written in there as well."""
     if not bindings:
         return sparql
     words = [word for word, _ in _words(sparql)]
-    if words.count("SELECT") > 1 or {"MINUS", "BOUND", "CONSTRUCT", "DESCRIBE"} & set(words):
+    refused = {"MINUS", "BOUND", "CONSTRUCT", "DESCRIBE"} & set(words)
+    if refused or (words.count("SELECT") > 1 and not sub_selects):
         return None
     tokens = [m for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
     constants = {name: _constant(term) for name, term in bindings.items()}
     parts: list[str] = []
     done = 0
     depth = 0
+    selects: list[int] = []  # the depth of each SELECT still open (a sub-SELECT's is deeper)
     projecting = after_body = naming_values = False
     previous = ""
     for match in tokens:
         kind, text = match.lastgroup, match.group()
         if kind == "word" and text.upper() == "SELECT":
             projecting = True
+            selects.append(depth)
         elif (kind == "word" and text.upper() == "WHERE") or text == "{":
             projecting = False
         if kind == "word" and text.upper() == "VALUES":
@@ -405,7 +414,11 @@ def write_in(sparql: str, bindings: Mapping[str, Node]) -> str | None:
             return None
         if kind == "other" and text in ("{", "}"):
             depth += 1 if text == "{" else -1
-            after_body = after_body or (text == "}" and depth == 0)
+            if text == "}":
+                while selects and depth < selects[-1]:  # a sub-SELECT's braces closed
+                    selects.pop()
+                # after a SELECT's body: its GROUP BY, HAVING and ORDER BY
+                after_body = bool(selects) and depth == selects[-1]
         if kind == "var" and text[1:] in constants:
             if previous == "AS" or naming_values:
                 return None
@@ -437,8 +450,8 @@ def prepared(query: CatalogueQuery, bindings: Mapping[str, Node]) -> tuple[str, 
     """The text to run for a catalogue query and the bindings left to the engine: the values
     written in (:func:`write_in`) unless the query's header says ``# parameters: bindings`` or
     writing in could change its meaning."""
-    if query.parameters == "constants":
-        text = write_in(query.text, bindings)
+    if query.parameters != "bindings":
+        text = write_in(query.text, bindings, sub_selects=query.parameters == "everywhere")
         if text is not None:
             return text, {}
     return query.text, dict(bindings)
