@@ -359,7 +359,7 @@ def test_parameters_can_be_written_into_sub_selects_when_the_header_says_everywh
     )
 
 
-def test_the_timeline_reads_only_the_dates_of_the_span_in_its_sub_select(kg):
+def test_the_timeline_reads_only_the_dates_of_the_span_in_its_sub_select():
     from citygraph.query import get, prepared
 
     query = get("timeline")
