@@ -397,7 +397,7 @@ def write_in(sparql: str, bindings: Mapping[str, Node], *, sub_selects: bool = F
     done = 0
     depth = 0
     selects: list[int] = []  # the depth of each SELECT still open (a sub-SELECT's is deeper)
-    projecting = after_body = naming_values = False
+    projecting = naming_values = False
     previous = ""
     for match in tokens:
         kind, text = match.lastgroup, match.group()
@@ -414,18 +414,16 @@ def write_in(sparql: str, bindings: Mapping[str, Node], *, sub_selects: bool = F
             return None
         if kind == "other" and text in ("{", "}"):
             depth += 1 if text == "{" else -1
-            if text == "}":
-                while selects and depth < selects[-1]:  # a sub-SELECT's braces closed
-                    selects.pop()
-                # after a SELECT's body: its GROUP BY, HAVING and ORDER BY
-                after_body = bool(selects) and depth == selects[-1]
+            while text == "}" and selects and depth < selects[-1]:  # a sub-SELECT closed
+                selects.pop()
         if kind == "var" and text[1:] in constants:
             if previous == "AS" or naming_values:
                 return None
             constant = constants[text[1:]]
             if projecting:
                 constant = f"({constant} AS ?{text[1:]})"
-            elif after_body:  # GROUP BY, HAVING, ORDER BY take an expression in brackets
+            elif selects and depth == selects[-1]:  # after its SELECT's body: GROUP BY,
+                # HAVING and ORDER BY take an expression in brackets
                 constant = f"({constant})"
             parts += [sparql[done : match.start()], constant]
             done = match.end()
