@@ -31,7 +31,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -365,11 +365,25 @@ class _Check:
     needs: str | None = None  # a predicate without which the check cannot find anything
     then: str | None = None  # for a test of distinct values: joins the failing ones to focus nodes
     full: str | None = None  # the same check in one query (when a failing value is a blank node)
-    # for an sh:minCount 1 or sh:maxCount 1 without a test: its targets; the pattern of ?focus
-    # whose presence it tests ("{i}" in its variables' names: no IRI holds braces); whether it
-    # fails where the pattern is found (maxCount) or where it is not (minCount). So that it can
-    # run together with the others of the same targets (see FastValidator._run_together)
-    together: tuple[str, str, bool] | None = None
+    # for an sh:minCount 1 or sh:maxCount 1 without a test: so that it can run together with
+    # the others of the same targets (see FastValidator._run_together)
+    together: _Together | None = None
+
+
+class _Together(NamedTuple):
+    """An ``sh:minCount 1`` (``at_most_one`` false: fails where the path has no value) or an
+    ``sh:maxCount 1`` (true: fails where it has two different values) without a value test."""
+
+    targets: str  # the pattern of the shape's targets, ?focus
+    path: str  # the property path, as SPARQL
+    at_most_one: bool
+
+    def flag(self, i: int) -> str:
+        """The pattern whose presence at a focus node is the test, its variables numbered i."""
+        value = f"?focus {self.path} ?_v{i}"
+        if self.at_most_one:
+            return f"{value} . ?focus {self.path} ?_w{i} FILTER(!sameTerm(?_v{i}, ?_w{i}))"
+        return value
 
 
 class FastValidator:
@@ -554,7 +568,7 @@ class FastValidator:
                     "focus",
                 )
                 if not test:
-                    checks[-1].together = (targets, f"?focus {sparql_path} ?_v{{i}}", False)
+                    checks[-1].together = _Together(targets, sparql_path, False)
             elif n > 1:
                 check(
                     f"SELECT ?focus WHERE {{ {targets} "
@@ -577,11 +591,7 @@ class FastValidator:
                     [("", None, component)],
                     "focus",
                 )
-                two = (
-                    f"?focus {sparql_path} ?_v{{i}} . ?focus {sparql_path} ?_w{{i}} "
-                    f"FILTER(!sameTerm(?_v{{i}}, ?_w{{i}}))"
-                )
-                checks[-1].together = (targets, two, True)
+                checks[-1].together = _Together(targets, sparql_path, True)
                 return
             check(
                 f"SELECT ?focus WHERE {{ {targets} ?focus {sparql_path} ?_v{only} }} "
@@ -653,7 +663,7 @@ class FastValidator:
         of_targets: dict[str, list[_Check]] = {}
         for check in runnable:
             if check.together is not None:
-                of_targets.setdefault(check.together[0], []).append(check)
+                of_targets.setdefault(check.together.targets, []).append(check)
         together = [group for group in of_targets.values() if len(group) > 1]
         batched = {id(check) for group in together for check in group}
         for group in together:
@@ -674,23 +684,22 @@ class FastValidator:
         with the 17 ``sh:maxCount 1`` too, all the shapes 4.8-5.3 s instead of 5.8-5.9 s; at
         10 M statements 43-44 s instead of 50-51 s)."""
         tests = [check.together for check in group if check.together is not None]
-        targets = tests[0][0]  # (the same for the whole group)
         flags = " ".join(
-            f"BIND(EXISTS {{ {pattern.replace('{i}', str(i))} }} AS ?_k{i})"
-            for i, (_, pattern, _) in enumerate(tests)
+            f"BIND(EXISTS {{ {test.flag(i)} }} AS ?_k{i})" for i, test in enumerate(tests)
         )
         failing = " || ".join(
-            f"?_k{i}" if when_found else f"!?_k{i}" for i, (_, _, when_found) in enumerate(tests)
+            f"?_k{i}" if test.at_most_one else f"!?_k{i}" for i, test in enumerate(tests)
         )
         columns = " ".join(f"?_k{i}" for i in range(len(group)))
+        targets = tests[0].targets  # (the same for the whole group)
         answer = engine.query(
             f"SELECT ?focus {columns} WHERE {{ {targets} {flags} FILTER({failing}) }}"
         )
         index = {name: i for i, name in enumerate(answer.vars)}
         # each check's column, shape and sense, found once (not once per focus node)
         each = [
-            (index[f"_k{i}"], check, _shape_name(check), when_found)
-            for i, (check, (_, _, when_found)) in enumerate(zip(group, tests, strict=True))
+            (index[f"_k{i}"], check, _shape_name(check), test.at_most_one)
+            for i, (check, test) in enumerate(zip(group, tests, strict=True))
         ]
         at_focus = index["focus"]
         for row in answer.rows:
