@@ -74,6 +74,25 @@ def test_validate_shipped_data_conforms(capsys):
     assert "validation: conforms (0 violations" in out
 
 
+def test_the_shipped_data_conforms_on_the_reference_engine_too(capsys):
+    code, out, err = run(capsys, "validate", "--engine", "rdflib")
+    assert code == 0, out
+    assert "validation: conforms" in out
+
+
+def test_an_ill_typed_literal_read_by_rdflib_is_reported_without_a_trace():
+    # in a process of its own: in the tests' process, pytest takes what rdflib logs
+    bad = Path(__file__).parent / "data" / "invalid" / "charter-date-does-not-exist.ttl"
+    argv = ["validate", "--engine", "rdflib", str(bad)]
+    script = f"import sys\nfrom citygraph.cli import main\nsys.exit(main({argv!r}))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert '"1997-02-30" is not a valid xsd:date' in done.stdout
+    assert done.stderr == ""
+
+
 def test_validate_turtle_report_is_a_shacl_report(capsys):
     from rdflib import Graph
     from rdflib.namespace import SH
