@@ -14,6 +14,7 @@ The fixture's memberships (member -> organization, begin):
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from pathlib import Path
 
 import networkx as nx
@@ -354,6 +355,40 @@ def test_unknown_name_lists_closest_matches(facts):
         measures.path(facts, "Alpah", "beta")
     assert caught.value.message == "unknown actor or organization 'Alpah'"
     assert caught.value.hint == "closest matches: Alpha (alpha)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["overlap", "--top", "-2"],
+            "citygraph analyze overlap: error: argument --top: '-2' is not a whole number of at "
+            "least 1",
+        ),
+        (
+            ["centrality", "--top", "0"],
+            "citygraph analyze centrality: error: argument --top: '0' is not a whole number of "
+            "at least 1",
+        ),
+        (
+            ["export", "--min-shared", "x", "-o", "g.graphml"],
+            "citygraph analyze export: error: argument --min-shared: 'x' is not a whole number "
+            "of at least 1",
+        ),
+        (
+            ["centrality", "--kind", "nope"],
+            "citygraph analyze: unknown kind 'nope': use one of charter, city, forum, "
+            "international-body, network, organization, programme, unit",
+        ),
+    ],
+)
+def test_a_count_or_a_kind_that_means_nothing_is_a_usage_error(capsys, argv, message):
+    # (a negative --top was an internal error in overlap and dropped the last nodes in
+    # centrality; an unknown kind printed an empty table)
+    with pytest.raises(SystemExit) if "error: argument" in message else nullcontext():
+        code = main(["analyze", *argv, "--data", str(FIXTURE)])
+        assert code == 2
+    assert capsys.readouterr().err.rstrip().endswith(message)
 
 
 def test_cli_errors_and_empty_selection(capsys):

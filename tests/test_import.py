@@ -278,6 +278,26 @@ def test_bad_input(
     assert not out.exists() and not (tmp_path / "rejects.csv").exists()
 
 
+@pytest.mark.parametrize("suffix", [".nt", ".rdf", ".jsonld"])
+def test_an_output_named_for_another_format_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture, suffix: str
+) -> None:
+    # (it was written as Turtle, then read back by its name as N-Triples: a misleading syntax
+    # error about the file just written)
+    out = tmp_path / f"out{suffix}"
+    table, mapping = str(DATA / "members-faults.csv"), str(DATA / "members.yaml")
+    code = main(
+        ["import", table, "--mapping", mapping, "--data", str(DATA / "curated")] + ["-o", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"citygraph import: -o {out}: an import is written as Turtle, TriG or N-Quads; "
+        "name the output .ttl, .trig or .nq\n"
+    )
+    assert not out.exists()
+
+
 def test_missing_column_lists_the_table_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -111,8 +111,10 @@ def test_syntax_error_gives_line_column_and_text(capsys):
     )
     # the prefixes line citygraph adds for rdfs: is not counted: line 4 is the user's line 4
     assert code == 1
-    assert err.startswith("citygraph query: --sparql: SPARQL syntax error at line 4, column ")
-    assert "in: '}'" in err
+    assert err.startswith(
+        "citygraph query: --sparql: SPARQL syntax error at the end of the query (line 4, column "
+    )
+    assert err.endswith("(it ends: '}')\n")
     assert err.count("\n") == 1
 
 
@@ -123,8 +125,31 @@ def test_syntax_error_in_a_file_names_the_file(tmp_path, capsys):
     # pyoxigraph notices the missing object at the end of the text (line 4 is the empty last line)
     assert code == 1
     assert err == (
-        f"citygraph query: {bad}: SPARQL syntax error at line 4, column 1: expected OPTIONAL "
-        "(near '}', in: '}')\n"
+        f"citygraph query: {bad}: SPARQL syntax error at the end of the query (line 4, column 1): "
+        "expected OPTIONAL (it ends: '}')\n"
+    )
+
+
+def test_an_error_where_a_one_line_query_ends_is_placed_there(tmp_path, capsys):
+    # (it was said to be at line 2, near the start of line 1)
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
+    code, _, err = _run(capsys, "query", "--file", str(bad))
+    assert code == 1
+    assert err == (
+        f"citygraph query: {bad}: SPARQL syntax error at the end of the query (line 2, column 1): "
+        "expected OPTIONAL (it ends: 'SELECT ?x WHERE { ?x ?y }')\n"
+    )
+
+
+def test_a_prefix_not_declared_is_named(capsys):
+    # (the engine listed every character a name may hold)
+    code, _, err = _run(capsys, "query", "--sparql", "SELECT ?x WHERE { ?x nope:y ?z }")
+    assert code == 1
+    assert err == (
+        "citygraph query: --sparql: SPARQL syntax error at line 1, column 28: the prefix nope: is "
+        "not declared; add PREFIX nope: <its namespace IRI> (in: 'SELECT ?x WHERE { ?x nope:y ?z "
+        "}')\n"
     )
 
 
@@ -245,6 +270,18 @@ def test_turtle_for_construct(capsys):
         URIRef("https://schema.org/foundingDate"),
         Literal("1997-02-14", datatype=XSD.date),
     ) in graph
+
+
+@pytest.mark.parametrize("command", [["query", "wikidata-links"], ["push"]])
+def test_a_timeout_that_is_not_a_wait_is_a_usage_error(capsys, command):
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, "--endpoint", "http://localhost:1", "--timeout", "-1"])
+    assert stopped.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.rstrip()
+        .endswith("error: argument --timeout: '-1' is not a number of seconds above 0")
+    )
 
 
 def test_turtle_for_select_is_a_usage_error(capsys):

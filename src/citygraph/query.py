@@ -492,8 +492,10 @@ _RDFLIB_ERROR = re.compile(r"(.*?)\s*\(at char (\d+)\), \(line:(\d+), col:(\d+)\
 
 
 def locate_syntax_error(message: str, sparql: str, name: str, line_offset: int = 0) -> str | None:
-    """``NAME: SPARQL syntax error at line L, column C near 'TEXT': what`` from an engine message,
-    or None when the message is not a located syntax error."""
+    """``NAME: SPARQL syntax error at line L, column C: what (near 'TEXT', in: 'LINE')`` from an
+    engine message, or None when the message is not a located syntax error. A prefix used but not
+    declared is said as such, and an error found where the text ends is placed there (not on the
+    last line's first characters)."""
     found = _OX_ERROR.search(message)
     if found:
         line, col, what = int(found.group(1)), int(found.group(2)), found.group(3).strip()
@@ -507,12 +509,36 @@ def locate_syntax_error(message: str, sparql: str, name: str, line_offset: int =
     index = min(max(line, 1), len(lines)) - 1
     text = lines[index]
     start = min(max(col - 1, 0), len(text))
+    where = f"line {line - line_offset}, column {col}"
+    prefix = re.search(r"([A-Za-z][\w.-]*)?:[^\s:]*$", text[:start])
+    if "Prefix not found" in what and prefix:
+        declared = prefix.group(1) or ""
+        return (
+            f"{name}: SPARQL syntax error at {where}: the prefix {declared}: is not declared; "
+            f"add PREFIX {declared}: <its namespace IRI> (in: {text.strip()!r})"
+        )
+    what = _readable(what)
+    if line > len(lines) or col > len(text):  # where the text ends: something is missing
+        last = next((t.strip() for t in reversed(lines) if t.strip()), "")
+        last = last if len(last) <= 60 else "..." + last[-40:]
+        ended = f"(it ends: {last!r})"
+        return f"{name}: SPARQL syntax error at the end of the query ({where}): {what} {ended}"
     # pyoxigraph points just after the token it choked on: show the token around that column
     near = text[max(0, start - 12) : start + 12].strip() or text.strip()
-    return (
-        f"{name}: SPARQL syntax error at line {line - line_offset}, column {col}: {what} "
-        f"(near {near!r}, in: {text.strip()!r})"
-    )
+    return f"{name}: SPARQL syntax error at {where}: {what} (near {near!r}, in: {text.strip()!r})"
+
+
+def _readable(what: str) -> str:
+    """An engine's list of expected tokens without its character classes (``['A' ..= 'Z' |
+    ...]``: the characters a name may hold), which say nothing to a reader."""
+    if not what.startswith("expected one of "):
+        return what
+    kept = [item for item in what[16:].split(", ") if item and not item.startswith("[")]
+    if len(kept) == len(what[16:].split(", ")):
+        return what
+    if not kept:
+        return "unexpected text"
+    return f"expected {kept[0]}" if len(kept) == 1 else f"expected one of {', '.join(kept)}"
 
 
 def with_prefixes(sparql: str) -> tuple[str, int]:

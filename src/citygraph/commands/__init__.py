@@ -18,6 +18,28 @@ if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
 
 
+def at_least_one(text: str) -> int:
+    """An argument that counts something (``--top N``): a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return number
+
+
+def seconds(text: str) -> float:
+    """A waiting time (``--timeout``): a number of seconds above 0."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return number
+
+
 def add_graph_options(parser: argparse.ArgumentParser) -> None:
     """The options of every command that reads the graph."""
     group = parser.add_argument_group("graph")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import add_graph_options, analysis_facts, say
+from . import add_graph_options, analysis_facts, at_least_one, say
 
 AS_OF_HELP = (
     "take the graph as it was at this date: YYYY, YYYY-MM or YYYY-MM-DD. A partial date is the "
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     measure("summary", "counts: memberships, actors, organizations, components, pairs")
     q = measure("centrality", "degree, weighted degree, betweenness and PageRank of every node")
-    q.add_argument("--top", type=int, metavar="N", help="only the N most central")
+    q.add_argument("--top", type=at_least_one, metavar="N", help="only the N most central")
     q.add_argument(
         "--kind",
         metavar="KIND",
@@ -58,8 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="organizations to compare pairwise (default: the top pairs)",
     )
     q.add_argument("--among", choices=("organizations", "actors"), default="organizations")
-    q.add_argument("--top", type=int, default=20, metavar="N", help="pairs shown without names")
-    q.add_argument("--min-shared", type=int, default=1, metavar="N")
+    q.add_argument(
+        "--top", type=at_least_one, default=20, metavar="N", help="pairs shown without names"
+    )
+    q.add_argument("--min-shared", type=at_least_one, default=1, metavar="N")
     q = measure("ego", "an actor's organizations, members and co-members")
     q.add_argument("name", metavar="NAME", help="slug, label or alternative label")
     q = measure("path", "the shortest chain of memberships linking two actors, in words")
@@ -80,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--format", choices=("graphml", "gexf", "json"), default="graphml")
     q.add_argument(
         "--min-shared",
-        type=int,
+        type=at_least_one,
         default=1,
         metavar="N",
         help="co-membership views: keep pairs sharing at least N",
@@ -92,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     from ..analysis import measures, parse_as_of
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
+    if args.measure == "centrality":
+        _check_kind(args.kind)  # before the graph is read
     facts = analysis_facts(args)
     name = args.measure
     if name == "export":
@@ -121,6 +125,15 @@ def run(args: argparse.Namespace) -> int:
         for note in result.notes:
             say(note)
     return 0
+
+
+def _check_kind(kind: str | None) -> None:
+    from ..analysis.facts import KIND_OF_TYPE
+    from ..errors import UsageError
+
+    kinds = sorted({k for _, k in KIND_OF_TYPE})
+    if kind is not None and kind not in kinds:
+        raise UsageError(f"unknown kind {kind!r}: use one of {', '.join(kinds)}")
 
 
 def _export(args: argparse.Namespace, facts, as_of) -> int:

@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import atomic
+    from ..engine import format_of
     from ..errors import UsageError
     from ..importers import output_format, run_import
     from ..importers import report as reports
@@ -81,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
     given = [o.resolve() for o in outputs if o is not None]
     if len(set(given)) != len(given):
         raise UsageError("-o, --rejects and --report must be different files")
+    if format_of(args.output) != output_format(args.output):  # .nt, .rdf, .jsonld...
+        raise UsageError(
+            f"-o {args.output}: an import is written as Turtle, TriG or N-Quads; "
+            "name the output .ttl, .trig or .nq"
+        )
     kg = load_graph(args)
     result = run_import(
         args.table,

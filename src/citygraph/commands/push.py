@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_graph_options, load_graph, say
+from . import add_graph_options, load_graph, say, seconds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=60.0,
         metavar="SECONDS",
         help="give up on a request after this long (default: 60)",

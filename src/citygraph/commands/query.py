@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import add_graph_options, load_graph
+from . import add_graph_options, load_graph, seconds
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle")
 
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     remote.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="give up on the endpoint after this long (default: 30)",
