@@ -75,7 +75,8 @@ def test_missing_parameter_names_it_and_its_type(capsys):
         ),
         (
             "date=2015-02-30",
-            "parameter 'date' expects date: a date YYYY, YYYY-MM or YYYY-MM-DD; got '2015-02-30'",
+            "parameter 'date' expects date: a date YYYY, YYYY-MM or YYYY-MM-DD; got '2015-02-30', "
+            "a day that does not exist",
         ),
         (
             "city=Marseille",
@@ -90,9 +91,8 @@ def test_missing_parameter_names_it_and_its_type(capsys):
     ],
 )
 def test_mistyped_parameter_names_it_and_its_type(capsys, param, message):
-    code, out, err = _run(
-        capsys, "query", "networks-of-city", "--param", "city=marseille", "--param", param
-    )
+    city = [] if param.startswith("city=") else ["--param", "city=marseille"]
+    code, out, err = _run(capsys, "query", "networks-of-city", *city, "--param", param)
     assert (code, out, err) == (2, "", f"citygraph query: {message}\n")
 
 
@@ -452,3 +452,15 @@ def test_the_header_can_keep_parameters_as_bindings(tmp_path):
     message = r"^q\.rq:4: '# parameters: bound' is none of constants, everywhere, bindings$"
     with pytest.raises(QueryError, match=message):
         parse_header(tmp_path / "q.rq", header + "# parameters: bound\n" + body)
+
+
+def test_a_parameter_given_twice_with_two_values_is_refused(capsys):
+    # (the last value silently won)
+    code, out, err = _run(
+        capsys, "query", "networks-of-city", "-p", "city=marseille", "-p", "city=lyon"
+    )
+    assert code == 2 and out == ""
+    assert err == (
+        "citygraph query: --param city is given twice ('marseille' and 'lyon'): a parameter "
+        "takes one value\n  hint: run the query once per value\n"
+    )

@@ -284,7 +284,9 @@ def to_term(param: Param, value: Any) -> Node:
                     try:
                         dt.date.fromisoformat(text)
                     except ValueError:
-                        raise _mistyped(param, value, expected) from None
+                        raise _mistyped(
+                            param, value, expected, "a day that does not exist"
+                        ) from None
                 return Literal(text, datatype=datatype)
         raise _mistyped(param, value, expected)
     if param.type == "slug":
@@ -310,10 +312,11 @@ def to_term(param: Param, value: Any) -> Node:
     return Literal(text)
 
 
-def _mistyped(param: Param, value: Any, expected: str) -> UsageError:
+def _mistyped(param: Param, value: Any, expected: str, why: str = "") -> UsageError:
     shown = str(value)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    return UsageError(f"parameter {param.name!r} expects {expected}; got {shown!r}")
+    why = f", {why}" if why else ""
+    return UsageError(f"parameter {param.name!r} expects {expected}; got {shown!r}{why}")
 
 
 def bind(query: CatalogueQuery, values: Mapping[str, Any]) -> dict[str, Node]:
@@ -353,7 +356,14 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
             raise UsageError(
                 f"--param {item!r} is not KEY=VALUE", hint="e.g. --param city=marseille"
             )
-        values[key.strip()] = value
+        key = key.strip()
+        if key in values and values[key] != value:  # the last one silently winning: not what
+            raise UsageError(  # the user meant (a parameter takes one value)
+                f"--param {key} is given twice ({values[key]!r} and {value!r}): a parameter "
+                "takes one value",
+                hint="run the query once per value",
+            )
+        values[key] = value
     return values
 
 
