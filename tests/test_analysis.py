@@ -23,7 +23,7 @@ import pytest
 from networkx.algorithms import bipartite
 
 from citygraph.analysis import measures, parse_as_of, read_facts
-from citygraph.analysis.dates import in_force, parse_partial
+from citygraph.analysis.dates import claims_by_date, disagreement, in_force, parse_partial
 from citygraph.analysis.sparse import Incidence
 from citygraph.analysis.views import (
     comembership_graph,
@@ -67,6 +67,31 @@ def test_partial_dates_are_periods():
     # ended in 2001: still in force as of 2001-12 (the year overlaps), not as of 2002
     assert in_force(parse_partial("1996-01-15"), parse_partial("2001"), parse_as_of("2001-12"))
     assert not in_force(parse_partial("1996-01-15"), parse_partial("2001"), parse_as_of("2002"))
+
+
+def test_dates_sources_disagree_on_are_kept_with_their_sources():
+    claims = claims_by_date(
+        [
+            (parse_partial("2016-01-01"), "gazette"),
+            (parse_partial("2015-11-06"), "maire-info"),
+            (parse_partial("2015-11-06"), "frwiki"),
+            (parse_partial("2015-11-06"), "frwiki"),  # one source stating it twice
+            (parse_partial("2015-11"), "bulletin"),
+        ]
+    )
+    # earliest first, as earliest() reads them: "2015-11" begins on 2015-11-01
+    assert claims == (
+        ("2015-11", ("bulletin",)),
+        ("2015-11-06", ("frwiki", "maire-info")),
+        ("2016-01-01", ("gazette",)),
+    )
+    assert disagreement("event/merger-x", claims) == (
+        "event/merger-x is dated 2015-11, the earliest date its sources give (bulletin); "
+        "frwiki, maire-info give 2015-11-06; gazette gives 2016-01-01"
+    )
+    # one date, however many sources give it, or none: nothing to say
+    assert disagreement("event/merger-x", claims[1:2]) is None
+    assert disagreement("event/merger-x", claims_by_date([])) is None
 
 
 @pytest.mark.parametrize(

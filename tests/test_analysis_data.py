@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 from citygraph.analysis import measures, parse_as_of, read_facts
+from citygraph.analysis.facts import date_notes
 from citygraph.analysis.views import lineage_graph, membership_graph
 
 
@@ -97,6 +98,42 @@ def test_organizations_that_merged_into_uclg(facts):
     assert "barcelona-city-council-uclg" not in graph.edges["metropolis", "cglu"]["sources"].split()
     # France urbaine descends from AMGVF (merger with ACUF, 2015-11-06)
     assert [r[1] for r in measures.lineage(facts, "amgvf").rows] == ["france-urbaine"]
+
+
+# facts.md France urbaine: launched officially in Lyon on 6 Nov 2015 (maire-info, and frwiki's
+# AMGVF page); a Gazette des communes headline gives the merger "au 1er janvier 2016".
+FRANCE_URBAINE_NOTE = (
+    "event/merger-france-urbaine is dated 2015-11-06, the earliest date its sources give "
+    "(maire-info-france-urbaine, wikipedia-fr-amgvf); gazette-communes-france-urbaine gives "
+    "2016-01-01"
+)
+
+
+def test_the_lineage_keeps_the_date_another_source_gives(facts):
+    # the date shown is the earliest; the Gazette's 2016-01-01 is kept beside it, with its source
+    rows = measures.lineage(facts, "France urbaine").rows
+    assert [(r[1], r[5], r[6]) for r in rows] == [
+        ("acuf", "event/merger-france-urbaine", "2015-11-06"),
+        ("amgvf", "event/merger-france-urbaine", "2015-11-06"),
+    ]
+    merger = [r for r in facts.lineage if r.target == "france-urbaine"]
+    assert {r.date_claims for r in merger} == {
+        (
+            ("2015-11-06", ("maire-info-france-urbaine", "wikipedia-fr-amgvf")),
+            ("2016-01-01", ("gazette-communes-france-urbaine",)),
+        )
+    }
+    # one note for the event, though both of its original organizations carry it
+    assert date_notes(merger) == [FRANCE_URBAINE_NOTE]
+    # every source that dates UCLG's merger says 2004-05-05: nothing to say
+    assert date_notes(r for r in facts.lineage if r.target == "cglu") == []
+    assert date_notes([*facts.lineage, *facts.renamings]) == [FRANCE_URBAINE_NOTE]
+
+
+def test_the_lineage_output_says_another_source_gives_another_date(facts):
+    result = measures.lineage(facts, "France urbaine")
+    assert [r[6] for r in result.rows] == ["2015-11-06", "2015-11-06"]
+    assert result.notes == [FRANCE_URBAINE_NOTE]
 
 
 def test_overlap_of_eurocities_and_aivp(facts):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,8 +101,44 @@ def in_force(begin: PartialDate | None, end: PartialDate | None, as_of: PartialD
 
 
 def earliest(dates: list[PartialDate]) -> PartialDate | None:
-    """The earliest of several dates (sources disagree): the union view believes the earliest."""
+    """The earliest of several dates (sources disagree): the union view believes the earliest.
+
+    It picks one: where the others must not be lost (the README says nothing is silently
+    picked), keep them with :func:`claims_by_date` and say so with :func:`disagreement`."""
     return min(dates, key=lambda d: (d.first, d.last)) if dates else None
+
+
+# each date sources give (its text), earliest first, with the sources that give it
+DateClaims = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def claims_by_date(claims: Iterable[tuple[PartialDate, str]]) -> DateClaims:
+    """Each date the sources give, earliest first (as :func:`earliest` orders them), with the
+    sources that give it, sorted: ``(("2015-11-06", ("maire-info-...", ...)), ("2016-01-01",
+    ("gazette-...",)))``. One entry when they agree."""
+    sources: dict[PartialDate, set[str]] = {}
+    for when, source in claims:
+        sources.setdefault(when, set()).add(source)
+    ordered = sorted(sources, key=lambda d: (d.first, d.last, d.text))
+    return tuple((d.text, tuple(sorted(sources[d]))) for d in ordered)
+
+
+def disagreement(subject: str, claims: DateClaims) -> str | None:
+    """The note that says which date is shown for ``subject`` and which other dates which
+    sources give; None when the sources give one date (or none).
+
+    ``event/merger-france-urbaine is dated 2015-11-06, the earliest date its sources give
+    (maire-info-france-urbaine, wikipedia-fr-amgvf); gazette-communes-france-urbaine gives
+    2016-01-01``"""
+    if len(claims) < 2:
+        return None
+    (shown, by), *others = claims
+    said = "; ".join(
+        f"{', '.join(them)} {'gives' if len(them) == 1 else 'give'} {when}" for when, them in others
+    )
+    return (
+        f"{subject} is dated {shown}, the earliest date its sources give ({', '.join(by)}); {said}"
+    )
 
 
 def latest(dates: list[PartialDate]) -> PartialDate | None:

@@ -26,13 +26,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..namespaces import GRAPH, ID
-from .dates import PartialDate, earliest, in_force, latest, parse_partial
+from .dates import (
+    DateClaims,
+    PartialDate,
+    claims_by_date,
+    disagreement,
+    earliest,
+    in_force,
+    latest,
+    parse_partial,
+)
 
 if TYPE_CHECKING:
     from ..graph import KnowledgeGraph
@@ -271,9 +280,22 @@ class Relation:
     source: str  # subject id
     target: str  # object id
     relation: str
-    date: PartialDate | None
+    date: PartialDate | None  # the earliest date a source gives
     sources: tuple[str, ...]
     event: str = ""
+    date_claims: DateClaims = ()  # every date sources give, earliest first, with its sources
+
+    @property
+    def date_note(self) -> str | None:
+        """What the date column does not say when sources disagree on the date: which date is
+        shown (the earliest) and which other dates which sources give. None when they agree."""
+        return disagreement(self.event or f"{self.source} -> {self.target}", self.date_claims)
+
+
+def date_notes(relations: Iterable[Relation]) -> list[str]:
+    """The :attr:`Relation.date_note` of each relation whose sources disagree on its date, once
+    per event (the originals of one merger share its date), sorted."""
+    return sorted({note for r in relations if (note := r.date_note) is not None})
 
 
 @dataclass
@@ -589,18 +611,25 @@ def _read_memberships(
     return result
 
 
-def _merge(found: dict[tuple, set[str]], dates: dict[tuple, list[PartialDate]]) -> list[Relation]:
+def _merge(
+    found: dict[tuple, set[str]], dates: dict[tuple, list[tuple[PartialDate, str]]]
+) -> list[Relation]:
+    """Relations with their sources; ``dates``: each date a source gives, with that source. The
+    relation's date is the earliest; the others stay in ``date_claims`` (nothing silently
+    dropped: :attr:`Relation.date_note`)."""
     out = []
     for key in sorted(found):
         source, target, relation, event = key
+        claims = dates.get(key, [])
         out.append(
             Relation(
                 source,
                 target,
                 relation,
-                earliest(dates.get(key, [])),
+                earliest([when for when, _ in claims]),
                 tuple(sorted(found[key])),
                 event,
+                claims_by_date(claims),
             )
         )
     return out
@@ -633,10 +662,10 @@ def _read_lineage(kg: KnowledgeGraph | _Prefetched) -> tuple[list[Relation], lis
         if result is not None:
             record["res"].add(slug_of(str(result)))
         if when is not None and (parsed := parse_partial(str(when))) is not None:
-            record["date"].append(parsed)
+            record["date"].append((parsed, _source(g)))  # which source gives which date
     lineage: dict[tuple, set[str]] = {}
     renamings: dict[tuple, set[str]] = {}
-    dates: dict[tuple, list[PartialDate]] = {}
+    dates: dict[tuple, list[tuple[PartialDate, str]]] = {}
     for event, record in info.items():
         kind = min(record["type"]) if record["type"] else "change"
         for original in record["orig"]:

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from ..errors import UsageError
 from .dates import PartialDate
-from .facts import ROLE_PHRASES, Facts, Membership
+from .facts import ROLE_PHRASES, Facts, Membership, date_notes
 from .result import Result
 from .sparse import Incidence, core_numbers
 from .sparse import betweenness as sparse_betweenness
@@ -599,4 +599,6 @@ def lineage(
                     edge["date"],
                 ]
             )
+    shown = {row[5] for row in result.rows}
+    result.notes.extend(date_notes(r for r in facts.lineage if r.event in shown))
     return _date_note(facts, result)
