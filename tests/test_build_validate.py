@@ -449,7 +449,7 @@ def test_an_overlapped_build_of_a_file_of_many_graphs_writes_the_same_bytes(
     assert made == []  # not in this process (the forked one has its own list)
     assert _files(overlapped) == _files(serial)
     assert err.replace(str(overlapped), str(serial)) == serial_err  # the same summary
-    assert "validation: conforms (0 violations, 81 warnings)" in err
+    assert "validation: conforms (0 violations, 86 warnings)" in err
     assert (serial / "citygraph.nq").read_bytes() == (source / "citygraph.nq").read_bytes()
 
 
@@ -461,7 +461,7 @@ def test_a_killed_check_worker_is_redone_here(tmp_path, capsys, monkeypatch, ove
     dist = tmp_path / "dist"
     code, _, err = run(capsys, "build", "-o", str(dist))
     assert code == 0
-    assert "validation: conforms (0 violations, 81 warnings)" in err
+    assert "validation: conforms (0 violations, 86 warnings)" in err
     assert (dist / "citygraph.ttl").is_file()
 
 
@@ -734,7 +734,7 @@ def test_a_large_file_is_built_in_a_temporary_store_without_the_union(
     code, _, err = run(capsys, *args, "-o", str(on_disk))
     assert code == 0, err
     assert _files(on_disk) == _files(in_memory)
-    assert "validation: conforms (0 violations, 81 warnings)" in err
+    assert "validation: conforms (0 violations, 86 warnings)" in err
     # the store was loaded, then read: both without the union
     assert [(read_only, pending) for path, read_only, pending in opened if path] == [
         (False, True),
@@ -834,7 +834,7 @@ def test_checks_in_a_thread_run_while_the_snapshot_is_taken(
     code, _, err = run(capsys, *(args + ["--in-memory"] if where != "disk" else args))
     assert code == 0, err
     assert seen == ["thread"]
-    assert "validation: conforms (0 violations, 81 warnings)" in err
+    assert "validation: conforms (0 violations, 86 warnings)" in err
     assert _files(overlapped) == _files(serial)
 
 
