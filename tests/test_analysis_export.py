@@ -29,11 +29,35 @@ def test_membership_view_round_trip(tmp_path, fmt, capsys):
     assert graph.edges["gamma", "net-b"]["end"] == "2001"
     assert edge["weight"] == 1 and isinstance(edge["weight"], int | float)
     # an unknown date is written as the empty string, never None
+    assert graph.edges["alpha", "net-b"]["begin"] == ""
+
+
+def test_gexf_is_a_static_graph_whose_membership_dates_are_attributes(tmp_path):
+    # networkx writes an attribute named "end" as GEXF's time of an edge, and the graph as
+    # dynamic with timeformat "date": Gephi then reads end="" or end="2001" as a broken time
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "membership.gexf"
     assert (
-        graph.edges["alpha", "net-b"]["begin"] in ("", None)
-        if fmt == "gexf"
-        else (graph.edges["alpha", "net-b"]["begin"] == "")
+        main(["analyze", "export", "--format", "gexf", "-o", str(out), "--data", str(FIXTURE)]) == 0
     )
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>\n<gexf ')
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    graph = ET.fromstring(text.encode()).find("g:graph", ns)
+    assert graph.get("mode") == "static" and graph.get("timeformat") is None
+    declared = {
+        a.get("title"): a.get("id")
+        for a in graph.findall("g:attributes[@class='edge']/g:attribute", ns)
+    }
+    assert {"begin_date", "end_date"} <= declared.keys()
+    edges = graph.findall("g:edges/g:edge", ns)
+    assert all(e.get("start") is None and e.get("end") is None for e in edges)
+    gamma = next(e for e in edges if (e.get("source"), e.get("target")) == ("gamma", "net-b"))
+    values = {v.get("for"): v.get("value") for v in gamma.findall("g:attvalues/g:attvalue", ns)}
+    assert values[declared["end_date"]] == "2001"
+    nodes = {a.get("title") for a in graph.findall("g:attributes[@class='node']/g:attribute", ns)}
+    assert {"founded", "dissolved"} <= nodes
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])

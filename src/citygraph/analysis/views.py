@@ -69,6 +69,7 @@ def _add_node(graph: nx.Graph, facts: Facts, node: str) -> None:
         side="city" if kind == "city" else "organization",
         iri=entity.iri if entity else node,
         founded=_text(entity.founded) if entity else "",
+        dissolved=_text(entity.dissolved) if entity else "",
     )
 
 
