@@ -136,6 +136,24 @@ def test_the_lineage_output_says_another_source_gives_another_date(facts):
     assert result.notes == [FRANCE_URBAINE_NOTE]
 
 
+def test_the_lineage_says_which_sources_name_each_original_and_where_they_disagree(facts):
+    # UCLG's own "10 years" page and the Marseille page name FMCU, IULA and Metropolis as the
+    # originals of the 2004 merger; Barcelona City Council's page names FMCU and IULA only
+    result = measures.lineage(facts, "UCLG")
+    three = "barcelona-city-council-uclg marseille-reseaux-de-villes uclg-10-years-already"
+    two = "marseille-reseaux-de-villes uclg-10-years-already"
+    assert [(r[1], r[7]) for r in result.rows] == [
+        ("fmcu", three),
+        ("iula", three),
+        ("metropolis", two),
+    ]
+    assert result.notes == [
+        "event/merger-cglu: metropolis is one of its original organizations according to "
+        "marseille-reseaux-de-villes, uclg-10-years-already, not according to "
+        "barcelona-city-council-uclg"
+    ]
+
+
 def test_overlap_of_eurocities_and_aivp(facts):
     (row,) = measures.overlap(facts, ["EUROCITIES", "AIVP"]).records()
     # EUROCITIES: Marseille + its 6 founders Barcelona, Birmingham, Frankfurt, Lyon, Milan,

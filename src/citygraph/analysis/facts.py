@@ -298,6 +298,28 @@ def date_notes(relations: Iterable[Relation]) -> list[str]:
     return sorted({note for r in relations if (note := r.date_note) is not None})
 
 
+def original_notes(relations: Iterable[Relation]) -> list[str]:
+    """Where the sources of one change event disagree on what it joined: for each event, each
+    organization that some of the event's sources name as one of its originals and others do
+    not, with who says which, sorted. (UCLG's own page names Metropolis among the originals of
+    its 2004 merger; Barcelona City Council's page names FMCU and IULA only.)"""
+    by_event: dict[str, list[Relation]] = defaultdict(list)
+    for r in relations:
+        if r.event:
+            by_event[r.event].append(r)
+    notes = []
+    for event, stated in by_event.items():
+        every = set().union(*(r.sources for r in stated))
+        for r in sorted(stated, key=lambda r: r.source):
+            silent = sorted(every - set(r.sources))
+            if silent:
+                notes.append(
+                    f"{event}: {r.source} is one of its original organizations according to "
+                    f"{', '.join(r.sources)}, not according to {', '.join(silent)}"
+                )
+    return sorted(notes)
+
+
 @dataclass
 class Facts:
     """Everything the views need, by node id (slug)."""

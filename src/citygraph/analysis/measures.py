@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from ..errors import UsageError
 from .dates import PartialDate
-from .facts import ROLE_PHRASES, Facts, Membership, date_notes
+from .facts import ROLE_PHRASES, Facts, Membership, date_notes, original_notes
 from .result import Result
 from .sparse import Incidence, core_numbers
 from .sparse import betweenness as sparse_betweenness
@@ -569,7 +569,7 @@ def lineage(
     graph = lineage_graph(facts, founders=founders)
     result = Result(
         "lineage",
-        ["direction", "id", "label", "distance", "relation", "event", "date"],
+        ["direction", "id", "label", "distance", "relation", "event", "date", "sources"],
         [],
         meta={"organization": node},
     )
@@ -597,8 +597,10 @@ def lineage(
                     edge["relation"],
                     edge["event"],
                     edge["date"],
+                    edge["sources"],
                 ]
             )
     shown = {row[5] for row in result.rows}
     result.notes.extend(date_notes(r for r in facts.lineage if r.event in shown))
+    result.notes.extend(original_notes(r for r in facts.lineage if r.event in shown))
     return _date_note(facts, result)
