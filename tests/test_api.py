@@ -53,7 +53,7 @@ def test_to_dataframe(kg):
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == ["actor", "actorLabel", "networks"]
     # hand-worked in queries/expected/actors-in-networks.json
-    assert frame["networks"].tolist() == [15, 3, 3, 2]
+    assert frame["networks"].tolist() == [15, 3, 3, 2, 2]
 
 
 def test_to_dataframe_without_pandas_says_what_to_install(kg, monkeypatch):
@@ -99,3 +99,28 @@ def test_select_text_raw_rows_are_lists_with_empty_text_where_unbound(kg, kg_rdf
     assert rows and all(isinstance(row, list) and row[1] == "" for row in rows)
     assert sorted(rows) == sorted(kg_rdflib.select_text(query, raw=True)[1])
     assert sorted(tuple(row[0] for row in rows)) == sorted(e for e, _ in kg.select_text(query)[1])
+
+
+def test_an_ask_or_a_construct_is_as_true_as_its_answer(kg):
+    # (Rows of an ASK or a CONSTRUCT are an empty list: bool() said False whatever the answer)
+    import citygraph
+
+    yes = citygraph.sparql(kg, "ASK { <https://w3id.org/citygraph/id/marseille> ?p ?o }")
+    no = citygraph.sparql(kg, "ASK { <https://w3id.org/citygraph/id/nowhere> ?p ?o }")
+    assert (bool(yes), yes.boolean, bool(no), no.boolean) == (True, True, False, False)
+    graph = kg.query("charter-graph")
+    assert graph.kind == "construct" and bool(graph) and len(graph.triples) == 16
+    with pytest.raises(UsageError, match=r"an ASK query answers True or False \(its \.boolean\)"):
+        yes.to_dataframe()
+
+
+def test_a_construct_to_dataframe_gives_its_triples(kg):
+    pytest.importorskip("pandas")
+    frame = kg.query("charter-graph").to_dataframe()
+    assert list(frame.columns) == ["subject", "predicate", "object"]
+    assert len(frame) == 16
+    assert (
+        "https://w3id.org/citygraph/id/charter-lyon-marseille",
+        "http://www.w3.org/ns/org#hasMember",
+        "https://w3id.org/citygraph/id/lyon",
+    ) in set(frame.itertuples(index=False, name=None))

@@ -570,7 +570,8 @@ class Rows(list):
     """Rows of a SELECT, each a named tuple (``row.network``, ``row[0]``) of rdflib terms or None.
 
     Also carries ``vars`` (the column names in order) and, for ASK and CONSTRUCT/DESCRIBE,
-    ``boolean`` and ``triples``.
+    ``boolean`` and ``triples``; its truth is then the answer (``bool(rows)`` of an ASK is its
+    ``boolean``, of a CONSTRUCT whether it made triples), not that of the empty row list.
     """
 
     def __init__(
@@ -591,15 +592,28 @@ class Rows(list):
             with collector.paused():  # thousands of rows: see collector.py
                 super().__init__(map(self.Row._make, rows))
 
+    def __bool__(self) -> bool:
+        if self.kind == "ask":
+            return bool(self.boolean)
+        if self.kind != "select":
+            return bool(self.triples)
+        return len(self) > 0
+
     def to_dataframe(self) -> Any:
-        """A pandas DataFrame (IRIs as strings, literals as Python values); needs the
+        """A pandas DataFrame (IRIs as strings, literals as Python values): a SELECT's rows, or a
+        CONSTRUCT's or DESCRIBE's triples as the columns subject, predicate, object; needs the
         ``citygraph[pandas]`` extra."""
+        if self.kind == "ask":
+            raise UsageError("an ASK query answers True or False (its .boolean), not a table")
         try:
             import pandas as pd
         except ImportError:
             raise UsageError(
                 "to_dataframe() needs pandas", hint="pip install 'citygraph[pandas]'"
             ) from None
+        if self.kind != "select":
+            data = [[_python(v) for v in triple] for triple in self.triples]
+            return pd.DataFrame(data, columns=["subject", "predicate", "object"])
         data = [[_python(v) for v in row] for row in self]
         return pd.DataFrame(data, columns=self.vars)
 
