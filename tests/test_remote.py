@@ -21,7 +21,14 @@ from rdflib import Literal, URIRef
 from citygraph.cli import main
 from citygraph.errors import QueryError
 from citygraph.query import bind, catalogue, rows_of, run_sparql
-from citygraph.remote import GraphStore, SparqlEndpoint, endpoint_urls, inline_values, push
+from citygraph.remote import (
+    UNION_GRAPH,
+    GraphStore,
+    SparqlEndpoint,
+    endpoint_urls,
+    inline_values,
+    push,
+)
 
 pytestmark = pytest.mark.server
 
@@ -76,11 +83,21 @@ def pushed(server, kg):
     return server, summary
 
 
-def test_push_uploads_one_named_graph_per_source(pushed, kg):
+_SOURCE_QUADS = (
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{UNION_GRAPH}>) }}"
+)
+
+
+def test_push_uploads_one_named_graph_per_source_and_their_union(pushed, kg):
     server, summary = pushed
     assert summary.graphs == len(kg.engine.graphs())
-    endpoint = SparqlEndpoint(endpoint_urls(server)[0])
-    assert endpoint.graphs() == kg.engine.graphs()
+    endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
+    assert endpoint.graphs() == sorted([*kg.engine.graphs(), UNION_GRAPH])
+    union = endpoint.sparql(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}"
+    )
+    local = kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(union.rows[0][0]) == int(local.rows[0][0]) == summary.union
 
 
 def test_push_twice_replaces_rather_than_duplicates(pushed, kg):
@@ -88,8 +105,74 @@ def test_push_twice_replaces_rather_than_duplicates(pushed, kg):
     server, _ = pushed
     push(kg, GraphStore(endpoint_urls(server)[1]))
     endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
-    count = endpoint.sparql("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]
-    assert int(count) == len(kg)
+    assert int(endpoint.sparql(_SOURCE_QUADS).rows[0][0]) == len(kg)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s a org:FormalOrganization }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "SELECT ?s WHERE { ?s a org:FormalOrganization } ORDER BY ?s",
+    ],
+)
+def test_the_remote_default_graph_holds_each_triple_once(pushed, kg, query):
+    # (each source graph sent as a default-graph-uri: Oxigraph's server combined them without
+    # removing the triples several sources state, 134 organizations for 30)
+    from citygraph.query import with_prefixes
+
+    server, _ = pushed
+    text, _ = with_prefixes(query)
+    remote = SparqlEndpoint(endpoint_urls(server)[0]).sparql(text)
+    assert remote.rows == kg.sparql(text).rows
+
+
+def test_push_adds_each_source_graphs_provenance_to_the_default_graph(pushed, kg):
+    # as the quad exports carry it: <graph/slug> prov:wasDerivedFrom <id/source/slug>
+    server, _ = pushed
+    endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
+    rows = endpoint.sparql(
+        "SELECT ?g ?s WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?s }"
+    ).rows
+    graphs = kg.engine.graphs()
+    assert len(rows) == len(graphs)
+    assert {str(g) for g, _ in rows} == set(graphs)
+    ipgr = "https://w3id.org/citygraph/graph/marseille-reseaux-de-villes"
+    assert (
+        URIRef(ipgr),
+        URIRef("https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes"),
+    ) in rows
+
+
+def test_a_push_removes_the_graph_of_a_source_no_longer_in_the_data(pushed, capsys):
+    server, _ = pushed
+    retired = "https://w3id.org/citygraph/graph/retired-source"
+    other = "https://example.org/not-ours"
+    triple = (
+        b"<https://w3id.org/citygraph/id/x> <http://www.w3.org/2000/01/rdf-schema#label> 'x' .\n"
+    )
+    triple = triple.replace(b"'x'", b'"x"')
+    store = GraphStore(endpoint_urls(server)[1])
+    store.put(retired, triple)
+    store.put(other, triple)
+    assert main(["push", "--endpoint", server]) == 0
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(f"removed 1 graphs of sources no longer in the data: <{retired}>")
+    graphs = SparqlEndpoint(endpoint_urls(server)[0]).graphs()
+    assert retired not in graphs and other in graphs  # a graph outside citygraph's is left alone
+    store.delete(other)
+
+
+def test_data_that_does_not_conform_is_not_pushed(pushed, capsys):
+    server, _ = pushed
+    bad = Path(__file__).parent / "data" / "invalid" / "charter-date-does-not-exist.ttl"
+    endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
+    before = endpoint.sparql(_SOURCE_QUADS).rows
+    assert main(["push", "--endpoint", server, "--with", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("citygraph push: the data does not conform; nothing was pushed\n")
+    assert '"1997-02-30" is not a valid xsd:date' in err
+    assert endpoint.sparql(_SOURCE_QUADS).rows == before
 
 
 def _cases():
@@ -144,8 +227,7 @@ def test_an_injection_through_a_remote_values_block_stays_data(pushed, kg):
         bindings = bind(query, {"text": hostile})
         assert run_sparql(SparqlEndpoint(endpoint_urls(server)[0]), query.text, bindings).rows == []
     endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
-    count = endpoint.sparql("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]
-    assert int(count) == len(kg)
+    assert int(endpoint.sparql(_SOURCE_QUADS).rows[0][0]) == len(kg)
 
 
 def test_inline_values_opens_the_outer_group():
@@ -271,6 +353,98 @@ def test_push_http_error_is_one_line(fake_server, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"citygraph push: the push failed: {fake_server}/store answered HTTP 503")
     assert err.count("\n") == 1
+
+
+class _Moved(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        self.send_response(301, "Moved Permanently")
+        self.send_header("Location", "/sparql")
+        self.end_headers()
+
+    do_PUT = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
+class _HtmlError(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        self.send_response(500, "Internal Server Error")
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<!DOCTYPE html>\n<html><head><title>Query engine out of memory</title>")
+        self.wfile.write(b"</head><body><h1>Sorry</h1></body></html>\n")
+
+    def log_message(self, *args):
+        pass
+
+
+class _LoginPage(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html><body>Please log in</body></html>")
+
+    def log_message(self, *args):
+        pass
+
+
+class _FailsThirdPut(BaseHTTPRequestHandler):
+    puts = 0
+
+    def do_PUT(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).puts += 1
+        self.send_response(204 if type(self).puts <= 2 else 503)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("fake_server", [_Moved], indirect=True)
+def test_a_redirect_is_said_with_where_to(fake_server, capsys):
+    # (urllib resent the POST as a GET without its query: the server's answer hid the cause)
+    code = main(["query", "wikidata-links", "--endpoint", fake_server, "--default-graph", "server"])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"citygraph query: the query failed: {fake_server}/query answered HTTP 301 Moved "
+        f"Permanently (moved to {fake_server}/sparql); give that URL instead\n"
+    )
+
+
+@pytest.mark.parametrize("fake_server", [_HtmlError], indirect=True)
+def test_an_html_error_page_is_said_by_its_title(fake_server, capsys):
+    code = main(["query", "wikidata-links", "--endpoint", fake_server, "--default-graph", "server"])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"citygraph query: the query failed: {fake_server}/query answered HTTP 500 Internal "
+        "Server Error: Query engine out of memory\n"
+    )
+
+
+@pytest.mark.parametrize("fake_server", [_LoginPage], indirect=True)
+def test_an_answer_that_is_not_sparql_results_is_one_line(fake_server, capsys):
+    # (in the union mode, the list of graphs was read without a check: an internal error)
+    code = main(["query", "wikidata-links", "--endpoint", fake_server])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        f"citygraph query: the query failed: {fake_server}/query did not answer with SPARQL "
+        "results JSON (is it a SPARQL query endpoint?)\n"
+    )
+
+
+@pytest.mark.parametrize("fake_server", [_FailsThirdPut], indirect=True)
+def test_a_push_that_fails_midway_names_the_graph_and_what_was_replaced(fake_server, kg):
+    first, second, third, *_ = kg.engine.graphs()
+    with pytest.raises(QueryError) as error:
+        push(kg, GraphStore(f"{fake_server}/store"))
+    assert str(error.value) == (
+        f"the push failed: {fake_server}/store answered HTTP 503 Service Unavailable "
+        f"(graph <{third}>; 2 graphs were replaced before it)"
+    )
 
 
 def test_endpoint_urls():

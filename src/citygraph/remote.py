@@ -9,9 +9,13 @@ default graph is whatever the server says it is: Oxigraph's is an empty graph un
 started with ``--union-default-graph``, Fuseki's unless ``tdb2:unionDefaultGraph`` is set, while
 Virtuoso and GraphDB answer over all graphs. The portable way is the protocol's own dataset
 parameters: :class:`SparqlEndpoint` (mode ``union``, the default) lists the store's named graphs
-once and sends each as ``default-graph-uri`` (their merge becomes the default graph) and as
-``named-graph-uri`` (so ``GRAPH ?g`` still sees every source). Mode ``server`` sends no dataset and
-leaves the choice to the server's configuration.
+once and sends each source's as ``named-graph-uri`` (so ``GRAPH ?g`` sees every source) and, as
+``default-graph-uri``, the union graph that ``push`` writes beside them (``UNION_GRAPH``: the RDF
+merge of the sources, each triple once, as SPARQL's default graph is locally). A store that has no
+such graph (its data was loaded some other way) gets every source graph as ``default-graph-uri``
+instead, which the protocol calls their merge, but which Oxigraph's server combines without
+removing the triples two sources state: a count over the default graph is then too high. Mode
+``server`` sends no dataset and leaves the choice to the server's configuration.
 
 Parameters. The protocol has no bindings, so a remote run carries the parameter values as an
 inline ``VALUES`` block opened at the start of the query's outermost group pattern. The values
@@ -22,7 +26,9 @@ can never add syntax: it is data in a VALUES row, exactly as a binding is.
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,7 +42,8 @@ from rdflib.term import Node
 
 from . import collector
 from .engine import QueryResult
-from .errors import QueryError, UsageError
+from .errors import ConformanceError, QueryError, UsageError
+from .namespaces import GRAPH
 from .query import _TOKEN, _constant, query_form
 
 if TYPE_CHECKING:
@@ -45,6 +52,8 @@ if TYPE_CHECKING:
 USER_AGENT = "citygraph (+https://w3id.org/citygraph)"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
+# the RDF merge of the sources' graphs, written by push beside them (see the module docstring)
+UNION_GRAPH = f"{GRAPH}union"
 
 
 class EndpointError(QueryError):
@@ -79,17 +88,49 @@ def endpoint_urls(url: str, gsp: str | None = None) -> tuple[str, str]:
     return query_url, store_url
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is reported, not followed: urllib would resend a POST as a GET without its
+    query, and a PUT not at all, and the server's answer to that would hide the real cause."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _detail(body: bytes) -> str:
+    """What an error answer says, in one line: an HTML page's title, else its first line."""
+    text = body.decode("utf-8", "replace").strip()
+    title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
+    if title:
+        text = re.sub(r"\s+", " ", title.group(1)).strip()
+    elif text.lstrip().startswith("<"):
+        text = re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]*>", " ", text)).strip()
+    first = text.splitlines()[0] if text else ""
+    return f": {first[:200]}" if first else ""
+
+
 def _request(request: urllib.request.Request, timeout: float, what: str) -> bytes:
     """Send a request; every way it can fail becomes one line naming the URL and the cause."""
     url = request.full_url.split("?")[0]
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with _OPENER.open(request, timeout=timeout) as answer:
             return answer.read()
     except urllib.error.HTTPError as error:
-        body = error.read().decode("utf-8", "replace").strip().splitlines()
-        detail = f": {body[0][:200]}" if body else ""
+        if 300 <= error.code < 400:
+            moved = error.headers.get("Location", "")
+            where = f" to {urllib.parse.urljoin(url, moved)}" if moved else ""
+            raise EndpointError(
+                f"{what} failed: {url} answered HTTP {error.code} {error.reason} (moved{where}); "
+                "give that URL instead"
+            ) from None
         raise EndpointError(
-            f"{what} failed: {url} answered HTTP {error.code} {error.reason}{detail}"
+            f"{what} failed: {url} answered HTTP {error.code} {error.reason}{_detail(error.read())}"
+        ) from None
+    except http.client.HTTPException as error:
+        raise EndpointError(
+            f"{what} failed: {url} did not answer in HTTP ({type(error).__name__})"
         ) from None
     except urllib.error.URLError as error:
         reason = error.reason
@@ -178,26 +219,39 @@ class SparqlEndpoint:
             answer = self._post(
                 "SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g", RESULTS_JSON, dataset=False
             )
-            data = json.loads(answer)
+            data = self._results(answer)
             self._graphs = [b["g"]["value"] for b in data["results"]["bindings"]]
         return self._graphs
+
+    def _results(self, answer: bytes) -> dict[str, Any]:
+        """SPARQL results JSON, or one line saying the endpoint answered something else."""
+        try:
+            data = json.loads(answer)
+            if "boolean" not in data:
+                data["head"]["vars"], data["results"]["bindings"]  # noqa: B018 (both present)
+            return data
+        except (ValueError, KeyError, TypeError):
+            raise EndpointError(
+                f"the query failed: {self.url} did not answer with SPARQL results JSON "
+                "(is it a SPARQL query endpoint?)"
+            ) from None
 
     def sparql(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         form = query_form(sparql)
         text = inline_values(sparql, dict(bindings or {}))
         if form in ("CONSTRUCT", "DESCRIBE"):
             graph = Graph()
-            graph.parse(data=self._post(text, NTRIPLES), format="nt")
+            try:
+                graph.parse(data=self._post(text, NTRIPLES), format="nt")
+            except Exception:  # noqa: BLE001 (rdflib's parsers raise many kinds)
+                raise EndpointError(
+                    f"the query failed: {self.url} did not answer with N-Triples, which "
+                    f"citygraph asked for ({NTRIPLES})"
+                ) from None
             return QueryResult("construct", triples=list(graph))
         answer = self._post(text, RESULTS_JSON)
         with collector.paused():  # a wide result: see collector.py
-            try:
-                data = json.loads(answer)
-            except ValueError:
-                raise EndpointError(
-                    f"the query failed: {self.url} did not answer with SPARQL "
-                    "results JSON (is it a SPARQL query endpoint?)"
-                ) from None
+            data = self._results(answer)
             if "boolean" in data:
                 return QueryResult("ask", boolean=bool(data["boolean"]))
             names = data["head"]["vars"]
@@ -210,8 +264,9 @@ class SparqlEndpoint:
     def _post(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
         fields: list[tuple[str, str]] = [("query", sparql)]
         if dataset and self.default_graph == "union":
-            graphs = self.graphs()
-            fields += [("default-graph-uri", g) for g in graphs]
+            graphs = [g for g in self.graphs() if g != UNION_GRAPH]
+            merged = [UNION_GRAPH] if UNION_GRAPH in self.graphs() else graphs
+            fields += [("default-graph-uri", g) for g in merged]
             fields += [("named-graph-uri", g) for g in graphs]
         request = urllib.request.Request(
             self.url,
@@ -251,6 +306,16 @@ class GraphStore:
         )
         _request(request, self.timeout, "the push")
 
+    def post(self, graph: str | None, data: bytes, content_type: str = NTRIPLES) -> None:
+        """Add ``data`` to one graph (RDF merge: posting the same triples twice adds nothing)."""
+        request = urllib.request.Request(
+            self._target(graph),
+            data=data,
+            method="POST",
+            headers={"Content-Type": content_type, "User-Agent": USER_AGENT},
+        )
+        _request(request, self.timeout, "the push")
+
     def delete(self, graph: str) -> None:
         request = urllib.request.Request(
             self._target(graph), method="DELETE", headers={"User-Agent": USER_AGENT}
@@ -263,22 +328,74 @@ class PushSummary:
     graphs: int
     triples: int
     url: str
+    union: int = 0  # the triples of the union graph
+    removed: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        return f"pushed {self.graphs} graphs ({self.triples} triples) to {self.url}"
+        said = (
+            f"pushed {self.graphs} graphs ({self.triples} triples) and their union "
+            f"<{UNION_GRAPH}> ({self.union} triples) to {self.url}"
+        )
+        if self.removed:
+            said += f"; removed {len(self.removed)} graphs of sources no longer in the data: "
+            said += ", ".join(f"<{g}>" for g in self.removed)
+        return said
 
 
-def push(kg: KnowledgeGraph, store: GraphStore, progress: Any = None) -> PushSummary:
-    """Upload every source's named graph with one PUT each (replacing what the store held under
-    that name); triples in the default graph, if any, replace the store's default graph."""
-    graphs: list[str | None] = list(kg.engine.graphs())
-    if any(quad[3] is None for quad in kg.engine.quads("*")):
-        graphs.append(None)
+def push(
+    kg: KnowledgeGraph,
+    store: GraphStore,
+    progress: Any = None,
+    endpoint: SparqlEndpoint | None = None,
+) -> PushSummary:
+    """Upload the graph as citygraph holds it, after checking it (a graph that does not conform
+    is not pushed, as it is not built).
+
+    Each source's named graph is replaced with one PUT; then their union, the RDF merge that is
+    SPARQL's default graph locally, under ``UNION_GRAPH`` (see the module docstring); each
+    source graph's ``prov:wasDerivedFrom`` its source is added to the store's default graph, as
+    the quad exports carry it. With ``endpoint`` (the store's query URL), the graphs of
+    citygraph's namespace that the data no longer has (a source removed since the last push)
+    are deleted, so that the store answers as the data does."""
+    from .export import Snapshot
+
+    report = kg.validate()
+    if not report.conforms:
+        raise ConformanceError(
+            "the data does not conform; nothing was pushed\n" + report.text(kg, warnings=False),
+            report,
+        )
+    graphs = [g for g in kg.engine.graphs() if g != UNION_GRAPH]
+    steps = len(graphs) + 2
     triples = 0
     for number, graph in enumerate(graphs, 1):
         data = kg.engine.serialize("ntriples", graph)
         triples += data.count(b"\n")
-        store.put(graph, data)
+        _put(store, graph, data, number - 1)
         if progress:
-            progress(f"[{number}/{len(graphs)}] {graph or 'default graph'}")
-    return PushSummary(len(graphs), triples, store.url)
+            progress(f"[{number}/{steps}] {graph}")
+    union = kg.engine.serialize("ntriples", "*")
+    _put(store, UNION_GRAPH, union, len(graphs))
+    if progress:
+        progress(f"[{steps - 1}/{steps}] {UNION_GRAPH} (the union)")
+    provenance = Snapshot({g: [] for g in graphs}).provenance()
+    if provenance:
+        store.post(None, ("\n".join(provenance) + "\n").encode("utf-8"))
+    if progress:
+        progress(f"[{steps}/{steps}] the default graph (each source graph's provenance)")
+    removed = []
+    if endpoint is not None:
+        ours = {g for g in endpoint.graphs() if g.startswith(str(GRAPH)) and g != UNION_GRAPH}
+        for graph in sorted(ours - set(graphs)):
+            store.delete(graph)
+            removed.append(graph)
+    return PushSummary(len(graphs), triples, store.url, union.count(b"\n"), removed)
+
+
+def _put(store: GraphStore, graph: str, data: bytes, done: int) -> None:
+    """One graph's PUT; a failure says which graph, and how many were replaced before it."""
+    try:
+        store.put(graph, data)
+    except EndpointError as error:
+        before = f"; {done} graphs were replaced before it" if done else ""
+        raise EndpointError(f"{error.message} (graph <{graph}>{before})") from None

@@ -11,9 +11,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "push",
         help="upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol)",
-        description="Load the graph and upload it to a remote store with the SPARQL 1.1 Graph "
-        "Store HTTP Protocol: one named graph per source, each replaced with one PUT. Then "
-        "'citygraph query NAME --endpoint URL' asks the store.",
+        description="Load and check the graph, and upload it to a remote store with the SPARQL "
+        "1.1 Graph Store HTTP Protocol: one named graph per source, each replaced with one PUT, "
+        "then their union (graph/union, the default graph of 'citygraph query --endpoint'); "
+        "graphs of sources no longer in the data are deleted. Then 'citygraph query NAME "
+        "--endpoint URL' asks the store.",
     )
     p.add_argument(
         "--endpoint",
@@ -39,10 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..remote import GraphStore, endpoint_urls, push
+    from ..remote import GraphStore, SparqlEndpoint, endpoint_urls, push
 
-    _, store_url = endpoint_urls(args.endpoint, args.gsp)
+    query_url, store_url = endpoint_urls(args.endpoint, args.gsp)
     kg = load_graph(args)
-    summary = push(kg, GraphStore(store_url, args.timeout))
+    endpoint = SparqlEndpoint(query_url, args.timeout, "server")
+    summary = push(kg, GraphStore(store_url, args.timeout), endpoint=endpoint)
     say(summary.text())
     return 0
