@@ -28,6 +28,15 @@ def test_report_on_shipped_data(tmp_path, capsys):
         "Centrality (top 20 by PageRank)",
     ):
         assert f"<h2>{heading}</h2>" in page
+    # each figure says what it shows, at which date, and its sources, for a citation
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert len(captions) == 3
+    assert captions[0].startswith(
+        "35 memberships: cities and organizations, and the organizations they belong to "
+        "(all dates). Sources (11, id:source/...): developpement2015-afccre, "
+    )
+    assert "marseille-reseaux-de-villes" in captions[1]
+    assert "barcelona-city-council-uclg" in captions[2]  # it dates the UCLG merger
     # text stays text in the SVG: labels can be searched
     assert "Marseille (15)" in page
     assert "Metropolis" in page  # the union view of UCLG's predecessors, said in the page
@@ -44,6 +53,8 @@ def test_report_is_deterministic_and_handles_empty_dates(tmp_path):
     )
     page = (tmp_path / "early" / "index.html").read_text(encoding="utf-8")
     assert "nothing to draw as of 1970: no membership in force" in page
+    # the timeline is still drawn, and its caption gives the date
+    assert re.search(r"<figcaption>Organizations [^<]*\(as of 1970\)\. ", page)
 
 
 @pytest.mark.parametrize("max_drawn", [5, 12, 30, 10_000])

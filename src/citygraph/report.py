@@ -417,7 +417,10 @@ def render_html(facts: Facts, as_of: PartialDate | None = None, top: int = 20) -
             sections.append((title, "", [f"nothing to draw{when}: no membership in force"]))
             continue
         figure, note = draw(facts)
-        sections.append((title, f"<figure>{_svg(figure)}</figure>", [note] if note else []))
+        caption = f"<figcaption>{html.escape(_caption(draw, facts, when))}</figcaption>"
+        sections.append(
+            (title, f"<figure>{_svg(figure)}{caption}</figure>", [note] if note else [])
+        )
         plt.close(figure)
     central = measures.centrality(full, as_of, top=top)
     sections.append((f"Centrality (top {top} by PageRank)", _table(central), central.notes))
@@ -438,6 +441,33 @@ def render_html(facts: Facts, as_of: PartialDate | None = None, top: int = 20) -
         parts.append(body)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _caption(draw: object, facts: Facts, when: str) -> str:
+    """What a figure shows, at which date, and the sources it is drawn from (for a citation)."""
+    if draw is timeline_figure:
+        relations = [*facts.lineage, *facts.renamings]
+        sources = {s for r in relations for s in r.sources}
+        what = (
+            "Organizations from their earliest founding date a source gives, with their "
+            "mergers, successions and renamings"
+        )
+    else:
+        sources = {s for m in facts.memberships for s in m.sources}
+        what = (
+            f"{len(facts.memberships)} memberships: cities and organizations, and the "
+            "organizations they belong to"
+            if draw is membership_figure
+            else "Members shared by pairs of organizations, from the same memberships"
+        )
+    dated = when.strip() or "all dates"
+    cited = ", ".join(sorted(sources)) or "none"
+    if draw is timeline_figure:
+        return (
+            f"{what} ({dated}). Sources of the changes ({len(sources)}, id:source/...): "
+            f"{cited}; each founding date's source: citygraph query founding-of-networks."
+        )
+    return f"{what} ({dated}). Sources ({len(sources)}, id:source/...): {cited}."
 
 
 def write_report(facts: Facts, folder: Path, as_of: PartialDate | None = None) -> Path:
