@@ -405,6 +405,15 @@ def test_unknown_name_lists_closest_matches(facts):
             "citygraph analyze: unknown kind 'nope': use one of charter, city, forum, "
             "international-body, network, organization, programme, unit",
         ),
+        (  # (an empty table, and no word why)
+            ["overlap", "net-a"],
+            "citygraph analyze: overlap compares organizations in pairs: give two or more, or "
+            "none for the top pairs",
+        ),
+        (  # (an internal error: IsADirectoryError)
+            ["export", "-o", "."],
+            "citygraph analyze: -o . is a folder: give the file to write, e.g. membership.graphml",
+        ),
     ],
 )
 def test_a_count_or_a_kind_that_means_nothing_is_a_usage_error(capsys, argv, message):
@@ -431,6 +440,10 @@ def test_cli_errors_and_empty_selection(capsys):
     assert out == "id,label,kind,memberships,members,weighted_degree,betweenness,pagerank\n"
     assert (
         "no membership in force as of 1970 (the earliest begins 1985); the result is empty" in err
+    )
+    assert main(["analyze", "path", "alpha", "gamma", "--as-of", "1970", *data]) == 0
+    assert capsys.readouterr().err.endswith(
+        "no path: Alpha and Gamma have no membership in force as of 1970\n"
     )
     assert main(["analyze", "path", "alpha", "omega", *data]) == 0
     assert "no path: Alpha and Omega are not connected" in capsys.readouterr().err

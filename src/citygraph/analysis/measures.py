@@ -380,6 +380,10 @@ def overlap(
     what = "organization" if among == "organizations" else "actor"
     pool = full.organizations if among == "organizations" else full.actors
     known = incidence.orgs if among == "organizations" else incidence.actors
+    if names and len(names) < 2:
+        raise UsageError(
+            f"overlap compares {among} in pairs: give two or more, or none for the top pairs"
+        )
     if names:
         ids = [resolve(full, n, what, among=pool) for n in names]
         present = set(known)
@@ -529,7 +533,8 @@ def path(facts: Facts, start: str, goal: str, as_of: PartialDate | None = None) 
     missing = [n for n in (a, b) if n not in undirected]
     if missing:
         who = " and ".join(full.label(n) for n in missing)
-        result.notes.append(f"no path: {who} has no membership in force{when}")
+        has = "have" if len(missing) > 1 else "has"
+        result.notes.append(f"no path: {who} {has} no membership in force{when}")
         return _date_note(facts, result)
     try:
         nodes = nx.shortest_path(undirected, a, b)

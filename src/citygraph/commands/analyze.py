@@ -92,10 +92,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import measures, parse_as_of
+    from ..errors import UsageError
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    if args.measure == "centrality":
-        _check_kind(args.kind)  # before the graph is read
+    if args.measure == "centrality":  # (before the graph is read)
+        _check_kind(args.kind)
+    if args.measure == "export" and args.output.is_dir():
+        raise UsageError(
+            f"-o {args.output} is a folder: give the file to write, e.g. "
+            f"{args.output / (args.view + '.' + args.format)}"
+        )
     facts = analysis_facts(args)
     name = args.measure
     if name == "export":

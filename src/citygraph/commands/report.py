@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         required=True,
         metavar="DIR",
-        help="folder to write index.html into (created if missing)",
+        help="folder to write index.html into (created if missing; the folder it is in must exist)",
     )
     p.add_argument("--as-of", metavar="DATE", help=AS_OF_HELP)
     add_graph_options(p)
