@@ -337,7 +337,8 @@ class PushSummary:
             f"<{UNION_GRAPH}> ({self.union} triples) to {self.url}"
         )
         if self.removed:
-            said += f"; removed {len(self.removed)} graphs of sources no longer in the data: "
+            graphs = "graph of a source" if len(self.removed) == 1 else "graphs of sources"
+            said += f"; removed {len(self.removed)} {graphs} no longer in the data: "
             said += ", ".join(f"<{g}>" for g in self.removed)
         return said
 
