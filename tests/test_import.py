@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, Namespace, URIRef
-from rdflib.namespace import ORG, RDFS, SKOS, TIME, XSD
+from rdflib.namespace import DCTERMS, ORG, RDFS, SKOS, TIME, XSD
 
 from citygraph.cli import main
 from citygraph.importers.reconcile import normalise_name
@@ -134,8 +134,26 @@ def test_marseille_spellings_become_the_curated_marseille(imported: Path) -> Non
 
 def test_rdf_output(imported: Path) -> None:
     ds = graph_of(imported / "out.trig")
-    assert {g.identifier for g in ds.graphs() if len(g)} == {GRAPH}
+    curated = URIRef("https://w3id.org/citygraph/graph/mini")
+    assert {g.identifier for g in ds.graphs() if len(g)} == {GRAPH, curated}
     g = ds.graph(GRAPH)
+    # a curated description is our words on what the curated source says, not a claim of the
+    # table: it is restated in the curated source's own graph, with that source described, and
+    # never in the import's graph (it was, credited to the table's source)
+    described = set(g.subjects(DCTERMS.description, None))
+    assert ID.eurocities not in described and ID.medcites not in described
+    assert ID["baltic-cities-network"] in described  # a new network: the import's own words
+    excerpt = ds.graph(curated)
+    assert (
+        ID.eurocities,
+        DCTERMS.description,
+        Literal("Réseau de grandes villes.", lang="fr"),
+    ) in (excerpt)
+    source = ID["source/mini"]
+    assert (source, DCTERMS.title, Literal("Test fixture", lang="en")) in excerpt
+    # the curated networks the table names (by name or membership), and the source
+    linked = {ID.eurocities, ID.medcites, ID.metropolis, ID.aimf}
+    assert set(excerpt.subjects()) == {source, *linked}
     m = ID["membership/marseille--eurocities"]
     assert (ID.marseille, ORG.memberOf, ID.eurocities) in g
     assert (ID.eurocities, ORG.hasMember, ID.marseille) in g

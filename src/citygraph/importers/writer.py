@@ -13,7 +13,11 @@ and organization, so the name is written with both tags. Other spellings of the 
 ``skos:altLabel`` (plain). For an entity the curated data already knows, the curated labels and
 descriptions are restated (identical triples) rather than the table's spelling, which becomes an
 ``skos:altLabel``: the union keeps exactly one label per language, and the import validates on its
-own as well as beside the curated data.
+own as well as beside the curated data. A curated description is our words about what a curated
+source says, not a claim of the imported table: it is restated in the graph it comes from, with
+that graph's source described (an excerpt of it, identical to the curated quads), never in the
+import's graph. TriG and N-Quads carry those excerpts; a Turtle file, which holds one graph, leaves
+them out (so a Turtle import validates beside the curated data, as the import command does).
 """
 
 from __future__ import annotations
@@ -38,11 +42,10 @@ TIME = "http://www.w3.org/2006/time#"
 PROV = "http://www.w3.org/ns/prov#"
 
 # Predicates restated from the curated data for the curated resources an import links to.
-RESTATED = (
+RESTATED = (  # (and the descriptions, in their own graphs: ImportGraph._excerpt)
     RDF_TYPE,
     f"{RDFS}label",
     f"{SKOS}prefLabel",
-    f"{DCT}description",
     f"{SKOS}inScheme",
     f"{SKOS}broader",
     f"{SKOS}topConceptOf",
@@ -86,6 +89,8 @@ class ImportGraph:
         self.source = _n(source_iri(slug))
         self.graph = _n(graph_iri(slug))
         self.triples: set[tuple[Any, Any, Any]] = set()
+        # curated quads restated in their own graphs (see the module's docstring)
+        self.excerpts: set[tuple[Any, Any, Any, Any]] = set()
         self.typed: set[str] = set()
 
     def add(self, s: str, p: str, o: Any) -> None:
@@ -223,6 +228,29 @@ class ImportGraph:
                     self.typed_as(str(s), ())
                 if str(p) in FOLLOWED and isinstance(o, URIRef) and str(o).startswith(str(ID)):
                     todo.append(str(o))
+            self._excerpt(kg, subjects)
+
+    def _excerpt(self, kg: Any, subjects: str) -> None:
+        """The curated descriptions of ``subjects`` (a VALUES list), each in its own graph, with
+        the source that graph is the claims of (see the module's docstring)."""
+        from ..engine import to_oxigraph
+
+        result = kg.sparql(
+            f"SELECT DISTINCT ?s ?o ?g WHERE {{ VALUES ?s {{ {subjects} }} "
+            f"GRAPH ?g {{ ?s <{DCT}description> ?o }} }}"
+        )
+        graphs = set()
+        for s, o, g in result.rows:
+            graph = _n(str(g))
+            self.excerpts.add((_n(str(s)), _n(f"{DCT}description"), to_oxigraph(o), graph))
+            graphs.add(str(g))
+        for g in sorted(graphs - {self.graph.value}):
+            described = kg.sparql(
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o . "
+                f"?s a <{DCT}BibliographicResource> }} }}"
+            )
+            for s, p, o in described.rows:
+                self.excerpts.add((_n(str(s)), _n(str(p)), to_oxigraph(o), _n(g)))
 
     # --- output ------------------------------------------------------------------------------
 
@@ -230,6 +258,7 @@ class ImportGraph:
         """Deterministic bytes: sorted N-Quads, or TriG/Turtle written from them with prefixes."""
         store = ox.Store()
         store.extend(ox.Quad(s, p, o, self.graph) for s, p, o in self.triples)
+        store.extend(ox.Quad(s, p, o, g) for s, p, o, g in self.excerpts)
         lines = sorted(statement_lines(store.dump(format=ox.RdfFormat.N_QUADS)))
         nquads = ("\n".join(lines) + "\n").encode("utf-8")
         if fmt == "nquads":
@@ -243,7 +272,7 @@ class ImportGraph:
         )
 
     def __len__(self) -> int:
-        return len(self.triples)
+        return len(self.triples) + len(self.excerpts)
 
 
 def _decimal(value: Decimal) -> str:
