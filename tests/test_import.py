@@ -350,3 +350,47 @@ def test_decode_reports_bom() -> None:
 )
 def test_normalise_name(name: str, normalised: str) -> None:
     assert normalise_name(name) == normalised
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1991", "1991"),
+        ("2001-05", "2001-05"),  # (it was cut to its year: "2001"^^xsd:gYear)
+        ("1991-11-09", "1991-11-09"),
+        ("2000-02-29", "2000-02-29"),
+        ("2008-2012 - CIVITAS PLUS", "2008"),  # a longer text: its leading year, counted
+        ("", None),
+    ],
+)
+def test_a_date_is_kept_at_the_precision_the_table_gives(cell, expected):
+    from citygraph.importers.clean import Cleaner
+
+    cleaner = Cleaner(na=("",))
+    assert cleaner.date(cell, "Joined") == expected
+
+
+@pytest.mark.parametrize("cell", ["2003-02-30", "1991-13", "1900-02-29"])
+def test_a_date_that_does_not_exist_is_refused_not_cut_to_its_year(cell):
+    from citygraph.importers.clean import CellError, Cleaner
+
+    with pytest.raises(CellError) as error:
+        Cleaner(na=()).date(cell, "Joined")
+    assert (error.value.reason, error.value.detail) == (
+        "bad-date",
+        f"Joined: {cell!r} is not a date (no such month or day); write YYYY, YYYY-MM or YYYY-MM-DD",
+    )
+
+
+def test_a_joining_month_is_written_as_a_month():
+    from citygraph.importers.writer import ImportGraph
+
+    graph = ImportGraph("t")
+    node = graph.membership(f"{ID}lyon", f"{ID}eurocities", ["member"], "1986-11")
+    (precision, date), *_ = [
+        (p.value, o)
+        for s, p, o in graph.triples
+        if s.value == f"{node}/during/begin" and p.value.startswith(str(TIME))
+    ]
+    assert precision == f"{TIME}inXSDgYearMonth"
+    assert (date.value, date.datatype.value) == ("1986-11", f"{XSD}gYearMonth")

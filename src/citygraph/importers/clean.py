@@ -26,7 +26,22 @@ CLEANINGS = {
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 _YEAR = re.compile(r"^\d{4}$")
+_ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LEADING_YEAR = re.compile(r"^(\d{4})(?!\d)")
+
+
+def date_exists(text: str) -> bool:
+    """Whether ``YYYY-MM`` or ``YYYY-MM-DD`` names a month or a day that exists."""
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except ValueError:
+        return False
+    return True
+
+
 _SPACES = re.compile(r"\s{2,}")
 
 
@@ -82,17 +97,27 @@ class Cleaner:
             raise CellError("bad-number", f"{column}: {value!r} is not a whole number")
         return int(number)
 
-    def year(self, value: str | None, column: str) -> int | None:
-        """A year: ``2013``; or the leading year of ``2008-2012 - CIVITAS PLUS`` (counted)."""
+    def date(self, value: str | None, column: str) -> str | None:
+        """A date at the precision the table gives it: ``2013``, ``2001-05`` or ``1991-11-09``
+        (a month or a day that does not exist is refused, not cut to its year); else the
+        leading year of a longer text such as ``2008-2012 - CIVITAS PLUS`` (counted)."""
         text = self.text(value, column)
         if text is None:
             return None
         if _YEAR.match(text):
-            return int(text)
+            return text
+        if _ISO_MONTH.match(text) or _ISO_DAY.match(text):
+            if date_exists(text):
+                return text
+            raise CellError(
+                "bad-date",
+                f"{column}: {text!r} is not a date (no such month or day); "
+                "write YYYY, YYYY-MM or YYYY-MM-DD",
+            )
         match = _LEADING_YEAR.match(text)
         if match:
             self.counts["year-extracted", column] += 1
-            return int(match.group(1))
+            return match.group(1)
         raise CellError("bad-year", f"{column}: {text!r} is not a year")
 
     def country(self, value: str | None, column: str, aliases: dict[str, str]) -> str | None:

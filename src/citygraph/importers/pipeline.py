@@ -69,7 +69,7 @@ class Network:
     iri: str = ""
     curated: bool = False
     evidence: list[str] = field(default_factory=list)
-    founded: int | None = None
+    founded: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, as the table gives it
     url: str | None = None
 
 
@@ -125,7 +125,7 @@ class _Parsed:
     record: ActorRecord
     network_key: str
     role: str
-    year: int | None
+    year: str | None  # the joining date: YYYY, YYYY-MM or YYYY-MM-DD, as the table gives it
     population: int | None
 
 
@@ -182,7 +182,7 @@ def import_memberships(
         key = (actor.iri, network.iri)
         if key in seen:
             first = seen[key]
-            if p.year is not None and first["year"] is not None and p.year != first["year"]:
+            if p.year and first["year"] and p.year[:4] != first["year"][:4]:
                 rejects.append(
                     Reject(
                         p.row.line,
@@ -203,7 +203,8 @@ def import_memberships(
                 )
             )
             first["roles"].append(p.role)
-            first["year"] = first["year"] if first["year"] is not None else p.year
+            # the same year (or none) again: keep the more precise date
+            first["year"] = max((first["year"] or "", p.year or ""), key=len) or None
         else:
             seen[key] = {"line": p.row.line, "roles": [p.role], "year": p.year}
         imported_lines.append(p.row.line)
@@ -319,7 +320,7 @@ def _parse_membership(
         )
     year = None
     if "joined" in col:
-        year = cleaner.year(_cell(row, mapping, "joined"), col["joined"])
+        year = cleaner.date(_cell(row, mapping, "joined"), col["joined"])
     identifier = cleaner.text(_cell(row, mapping, "identifier"), col.get("identifier", ""))
     record = ActorRecord(row.line, name, country, kind, lat, lon, identifier)
     return _Parsed(row, record, network.key, role, year, population)
@@ -456,7 +457,7 @@ def _check_membership(
 ) -> None:
     known = curated.entities.get(network.iri)
     if p.year is not None:
-        problem = checks.impossible_year(p.year, known.founded if known else None)
+        problem = checks.impossible_year(int(p.year[:4]), known.founded if known else None)
         if problem:
             warnings.append(Finding(p.row.line, "impossible-year", f"{p.record.name}: {problem}"))
     if known:
@@ -528,17 +529,17 @@ def import_organizations(
                 raise CellError("missing-name", f"{col['name']}: no organization name")
             acronym = cleaner.text(_cell(row, mapping, "acronym"), col.get("acronym", ""))
             code = cleaner.text(_cell(row, mapping, "code"), col.get("code", ""))
-            founded = cleaner.year(_cell(row, mapping, "founded"), col.get("founded", ""))
+            founded = cleaner.date(_cell(row, mapping, "founded"), col.get("founded", ""))
             url = cleaner.text(_cell(row, mapping, "url"), col.get("url", ""))
         except CellError as error:
             rejects.append(Reject(row.line, error.reason, error.detail, row.raw))
             continue
-        if founded is not None and checks.impossible_year(founded):
+        if founded is not None and checks.impossible_year(int(founded[:4])):
             warnings.append(
                 Finding(
                     row.line,
                     "impossible-year",
-                    f"{name}: founding {checks.impossible_year(founded)}",
+                    f"{name}: founding {checks.impossible_year(int(founded[:4]))}",
                 )
             )
         if url and re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", url, re.IGNORECASE):
@@ -614,7 +615,7 @@ def import_organizations(
             graph.add(
                 network.iri,
                 "https://schema.org/foundingDate",
-                date_literal(f"{network.founded:04d}"),
+                date_literal(network.founded),
             )
         if network.url:
             import pyoxigraph as ox

@@ -171,8 +171,10 @@ class ImportGraph:
             self.descriptions(iri, *description)
 
     def membership(
-        self, member: str, organization: str, roles: Iterable[str], year: int | None
+        self, member: str, organization: str, roles: Iterable[str], year: str | None
     ) -> str:
+        """The membership, both ways and as a node; ``year``: when the member joined, at the
+        precision the table gives (YYYY, YYYY-MM or YYYY-MM-DD)."""
         node = f"{ID}membership/{slug_of(member)}--{slug_of(organization)}"
         self.add(member, f"{ORG}memberOf", _n(organization))
         self.add(organization, f"{ORG}hasMember", _n(member))
@@ -187,7 +189,8 @@ class ImportGraph:
             self.typed_as(during, [f"{TIME}Interval"])
             self.add(during, f"{TIME}hasBeginning", _n(begin))
             self.typed_as(begin, [f"{TIME}Instant"])
-            self.add(begin, f"{TIME}inXSDgYear", _lit(f"{year:04d}", datatype=f"{XSD}gYear"))
+            precision = {4: "inXSDgYear", 7: "inXSDgYearMonth"}.get(len(year), "inXSDDate")
+            self.add(begin, f"{TIME}{precision}", date_literal(year))
         return node
 
     def role(self, slug: str, labels: dict[str, str] | None) -> None:
