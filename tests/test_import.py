@@ -394,3 +394,32 @@ def test_a_joining_month_is_written_as_a_month():
     ]
     assert precision == f"{TIME}inXSDgYearMonth"
     assert (date.value, date.datatype.value) == ("1986-11", f"{XSD}gYearMonth")
+
+
+def test_a_utf8_table_with_one_byte_of_another_encoding_names_its_line(tmp_path, capsys):
+    # (read whole as cp1252, every accented name of the file became mojibake: "GenÃ¨ve")
+    table = tmp_path / "mixed.csv"
+    table.write_bytes(
+        b"Name,Country,Network\nGen\xc3\xa8ve,CH,Eurocities\nOrl\xe9ans,FR,Eurocities\n"
+        b"Z\xc3\xbcrich,CH,Eurocities\n"
+    )
+    out = tmp_path / "out.trig"
+    code = main(["import", str(table), "--mapping", str(DATA / "members.yaml"), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err.startswith(
+        f"citygraph import: {table}:3: byte 0xe9 is not UTF-8, in a file otherwise written in "
+        "UTF-8\n"
+    )
+
+
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(tmp_path, capsys):
+    # (the RDF was written, then the rejects file failed: a half-written output, exit 1)
+    out, rejects = tmp_path / "out.trig", tmp_path / "no-such-folder" / "rejects.csv"
+    argv = ["import", str(DATA / "members-faults.csv"), "--mapping", str(DATA / "members.yaml")]
+    code = main([*argv, "--data", str(DATA / "curated"), "-o", str(out), "--rejects", str(rejects)])
+    assert code == 2 and not out.exists()
+    assert capsys.readouterr().err == (
+        f"citygraph import: {rejects}: the folder {rejects.parent} does not exist; create it "
+        "first\n"
+    )

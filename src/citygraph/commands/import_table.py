@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     given = [o.resolve() for o in outputs if o is not None]
     if len(set(given)) != len(given):
         raise UsageError("-o, --rejects and --report must be different files")
+    for path in (o for o in outputs if o is not None):  # before any work, not half-way
+        if not path.parent.is_dir():
+            raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
     if format_of(args.output) != output_format(args.output):  # .nt, .rdf, .jsonld...
         raise UsageError(
             f"-o {args.output}: an import is written as Turtle, TriG or N-Quads; "

@@ -48,6 +48,15 @@ def _name(delimiter: str) -> str:
     )
 
 
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether the bytes hold well-formed UTF-8 sequences of accented letters (a file written
+    in UTF-8) and only a few bytes that are not UTF-8."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return good > 0 and bad <= max(2, good // 10)
+
+
 def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
     """The text of the file and the encoding that read it.
 
@@ -74,6 +83,16 @@ def decode(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, st
         try:
             text = raw.decode(candidate)
         except UnicodeDecodeError as exc:
+            if candidate.startswith("utf-8") and _mostly_utf8(raw):
+                # UTF-8 text with a stray byte of another encoding: read as cp1252, every
+                # accented name of the file would turn into mojibake ("GenÃ¨ve")
+                line = raw.count(b"\n", 0, exc.start) + 1
+                raise UsageError(
+                    f"{path}:{line}: byte 0x{raw[exc.start]:02x} is not UTF-8, in a file "
+                    "otherwise written in UTF-8",
+                    hint="fix that line's character (saved in another encoding), or give "
+                    "--encoding if the whole file is in one",
+                ) from None
             tried.append(f"{candidate} (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start})")
             continue
         control = _CONTROL.search(text)
