@@ -464,3 +464,10 @@ def test_a_parameter_given_twice_with_two_values_is_refused(capsys):
         "citygraph query: --param city is given twice ('marseille' and 'lyon'): a parameter "
         "takes one value\n  hint: run the query once per value\n"
     )
+
+
+def test_a_refused_update_is_placed_on_the_users_line(capsys):
+    # (the prefixes citygraph declares for an ad-hoc query are one added line: it said line 2)
+    code, _, err = _run(capsys, "query", "--sparql", "INSERT DATA { id:a id:b id:c }")
+    assert code == 1
+    assert err.startswith("citygraph query: refused: INSERT at line 1, column 1 makes this ")

@@ -478,13 +478,15 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def query_form(sparql: str) -> str:
+def query_form(sparql: str, line_offset: int = 0) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; an update or anything else is refused here, before an
-    engine sees it, so that ``query`` can never change a store (local or remote)."""
+    engine sees it, so that ``query`` can never change a store (local or remote).
+    ``line_offset``: lines added before the user's text (the prefixes citygraph declares)."""
     form = None
     for word, offset in _words(sparql):
         if word in UPDATE_WORDS:
             line, col = _line_col(sparql, offset)
+            line -= line_offset
             raise QueryError(
                 f"refused: {word} at line {line}, column {col} makes this a SPARQL update; "
                 "'citygraph query' only runs read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE)",
@@ -649,7 +651,7 @@ def run_sparql(
     line_offset: int = 0,
 ) -> QueryResult:
     """Run a read-only query, turning an engine's syntax error into a located one-line message."""
-    query_form(sparql)
+    query_form(sparql, line_offset)
     try:
         return target.sparql(sparql, bindings or {})
     except QueryError as error:

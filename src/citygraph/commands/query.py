@@ -17,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a catalogue query, a query file or a SPARQL text",
         description="Run a named query of the catalogue (see 'citygraph queries'), a .rq file or a "
         "SPARQL text, on the loaded graph or on a remote SPARQL endpoint. Parameter values are "
-        "typed and bound, never pasted into the query. Updates (INSERT, DELETE, DROP...) are "
-        "refused. Results go to standard output.",
+        "checked against their declared types, then written into the query as RDF constants (or "
+        "bound, as its header says), never pasted as text. Updates (INSERT, DELETE, DROP...) "
+        "are refused. Results go to standard output.",
     )
     p.add_argument("name", nargs="?", metavar="NAME", help="a catalogue query name")
     p.add_argument(
