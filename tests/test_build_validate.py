@@ -525,7 +525,30 @@ def test_the_report_names_the_line_without_counting_the_graph(data_copy, capsys,
 
 
 def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
-    """The first line naming ``iri``, found the slow way (the reference for the index)."""
+    """Where ``iri`` is described, found the slow way (the reference for the index): the first
+    line that starts with it, as a subject; else the first line naming it."""
+    import re
+
+    forms = [f"<{iri}>"]
+    for line in lines:
+        match = re.match(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", line, re.I)
+        if match and iri.startswith(match.group(2)):
+            local = iri[len(match.group(2)) :]
+            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
+                forms.append(f"{match.group(1)}:{local}")
+    for number, line in enumerate(lines, 1):
+        for form in forms:
+            if form.startswith("<") and line.startswith(form):
+                return number
+            if not form.startswith("<") and re.match(
+                rf"(?:[A-Za-z0-9_-]*\.)*{re.escape(form)}(?![A-Za-z0-9_-])", line
+            ):
+                return number
+    return _mentioned_line_by_line(iri, lines)
+
+
+def _mentioned_line_by_line(iri: str, lines: list[str]) -> int | None:
+    """The first line naming ``iri``, found the slow way."""
     import re
 
     forms = [f"<{iri}>"]
@@ -557,6 +580,23 @@ ab-id:lambda id:mu:nu x.y:pi .
 @prefix late: <http://example.org/late/> .
 late:tau id:mu .
 """
+
+
+def test_an_entity_is_placed_where_it_is_described_not_where_another_names_it(tmp_path):
+    # (a report placed Marseille on another entity's "schema:location id:marseille" line, in
+    # the first file in order, not in the file that describes it)
+    from citygraph.engine import make_engine
+    from citygraph.graph import KnowledgeGraph, SourceFile
+
+    prefix = "@prefix id: <https://w3id.org/citygraph/id/> .\n"
+    mentions = tmp_path / "a.ttl"
+    mentions.write_text(prefix + "id:ipgr\n    id:seat id:marseille .\n", encoding="utf-8")
+    describes = tmp_path / "b.ttl"
+    describes.write_text(prefix + "\nid:marseille\n    a id:City .\n", encoding="utf-8")
+    files = [SourceFile(mentions, None, "a.ttl"), SourceFile(describes, None, "b.ttl")]
+    kg = KnowledgeGraph(make_engine(), files=files)
+    assert kg.locate("https://w3id.org/citygraph/id/marseille") == "b.ttl:3"
+    assert kg.locate("https://w3id.org/citygraph/id/seat") == "a.ttl:3"  # only ever mentioned
 
 
 def test_the_index_of_names_finds_the_lines_the_slow_search_finds(tmp_path, generator):

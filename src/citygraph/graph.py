@@ -340,19 +340,27 @@ class KnowledgeGraph:
         return [f for f in self.files if f.graph == graph or f.graph is None]
 
     def locate(self, iri: str, graph: str | None = None) -> str | None:
-        """``file:line`` of the first place an IRI is written (in the given graph's files), as
-        ``<IRI>`` or as a prefixed name of a prefix the file declares. Each file is read once
-        into an index of the names it writes (a report places thousands of entities). Files
-        over ``BIG_FILE_BYTES`` (generated dumps, streamed when loaded) are not read."""
+        """``file:line`` where an IRI is described (in the given graph's files): the first line
+        that starts with it, as a statement's subject does; else the first place it is written
+        at all (an object of another statement). Written as ``<IRI>`` or as a prefixed name of a
+        prefix the file declares. Each file is read once into an index of the names it writes
+        (a report places thousands of entities). Files over ``BIG_FILE_BYTES`` (generated
+        dumps, streamed when loaded) are not read."""
         candidates = self.sources_of_graph(graph) if graph else self.files
+        mentioned = None
         for source in candidates:
             if source.path not in self._places:
                 self._places[source.path] = None if _is_big(source) else _Places.of(source.path)
             places = self._places[source.path]
-            number = places.first_line(iri) if places is not None else None
+            if places is None:
+                continue
+            number = places.first_line(iri, places.subjects)
             if number is not None:
                 return f"{source.label}:{number}"
-        return None
+            number = places.first_line(iri)
+            if number is not None and mentioned is None:
+                mentioned = f"{source.label}:{number}"
+        return mentioned
 
     def files_of_graph(self, graph: str) -> list[str]:
         return [f.label for f in self.files if f.graph == graph]
@@ -373,6 +381,8 @@ class _Places:
     def __init__(self, lines: list[str]) -> None:
         self.prefixes: list[tuple[str, str]] = []
         self.first: dict[str, int] = {}
+        # the first line that starts with a name, unindented: where a statement about it begins
+        self.subjects: dict[str, int] = {}
         first = self.first
         for number, line in enumerate(lines, 1):
             declared = _PREFIX.match(line)
@@ -380,23 +390,29 @@ class _Places:
                 self.prefixes.append((declared.group(1), declared.group(2)))
             for written in _IRI_WRITTEN.findall(line):
                 first.setdefault(written, number)
+            if line[:1] == "<":
+                self.subjects.setdefault(line[: line.find(">") + 1], number)
             if ":" not in line:
                 continue
             for match in _NAME_WRITTEN.finditer(line):
                 for name in _names_in(match.group(1), match.group(2)):
                     first.setdefault(name, number)
+                    if match.start() == 0:
+                        self.subjects.setdefault(name, number)
 
     @classmethod
     def of(cls, path: Path) -> _Places:
         return cls(path.read_text(encoding="utf-8", errors="replace").splitlines())
 
-    def first_line(self, iri: str) -> int | None:
+    def first_line(self, iri: str, index: dict[str, int] | None = None) -> int | None:
+        """The first line that writes the IRI (in ``index``: ``first``, or ``subjects``)."""
+        index = self.first if index is None else index
         forms = [f"<{iri}>"]
         for prefix, namespace in self.prefixes:
             local = iri[len(namespace) :]
             if iri.startswith(namespace) and local and _LOCAL.fullmatch(local):
                 forms.append(f"{prefix}:{local}")
-        found = [self.first[form] for form in forms if form in self.first]
+        found = [index[form] for form in forms if form in index]
         return min(found) if found else None
 
 
