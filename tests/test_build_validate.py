@@ -103,6 +103,24 @@ def test_validate_turtle_report_is_a_shacl_report(capsys):
     assert (None, SH.conforms, None) in report
 
 
+def test_a_quality_query_result_in_the_shacl_report_names_its_query_and_value(capsys):
+    # (it had neither: a SHACL consumer could not tell which check found it, nor the value)
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import SH, XSD
+
+    bad = Path(__file__).parent / "data" / "invalid" / "charter-date-does-not-exist.ttl"
+    code, out, _ = run(capsys, "validate", "--format", "turtle", str(bad))
+    assert code == 1
+    report = Graph().parse(data=out, format="turtle")
+    query = URIRef("https://w3id.org/citygraph/qc/invalid-date-violation")
+    (result,) = report.subjects(SH.sourceConstraint, query)
+    assert report.value(result, SH.focusNode) == URIRef(
+        "https://w3id.org/citygraph/id/charter-lyon-marseille"
+    )
+    assert report.value(result, SH.value) == Literal("1997-02-30", datatype=XSD.date)
+    assert report.value(result, SH.resultPath) == URIRef("https://schema.org/foundingDate")
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import resources
 from .namespaces import SH
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
 SEVERITIES = ("Violation", "Warning", "Info")
+# the SHACL report names each quality query (queries/qc/<name>.rq) as the constraint of its results
+QUALITY_QUERIES = "https://w3id.org/citygraph/qc/"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Finding:
     shape: str | None = None
     check: str = "shacl"
     graph: str | None = None
+    # the value as its RDF term (an IRI or a typed literal), for the SHACL report's sh:value
+    term: Any = field(default=None, compare=False, repr=False)
 
     def __lt__(self, other: Finding) -> bool:
         """Findings sort by their fields in order, a missing one ("None") first: two findings
@@ -135,8 +139,12 @@ class ValidationReport:
             g.add((result, SH.resultSeverity, SH[f.severity]))
             g.add((result, SH.resultMessage, Literal(f.message)))
             g.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            # the quality query that found it (queries/qc/<name>.rq), as a SPARQL constraint
+            g.add((result, SH.sourceConstraint, URIRef(f"{QUALITY_QUERIES}{f.check}")))
             if f.path:
                 g.add((result, SH.resultPath, URIRef(f.path)))
+            if f.term is not None:
+                g.add((result, SH.value, f.term))
         return g.serialize(format="turtle")
 
 
@@ -190,6 +198,7 @@ def _quality_findings(kg: KnowledgeGraph, path: Path) -> list[Finding]:
                 value=_str(values.get("value")),
                 check=check,
                 graph=_str(values.get("graph")),
+                term=values.get("value"),
             )
         )
     return findings
