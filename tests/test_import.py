@@ -423,3 +423,32 @@ def test_an_output_in_a_missing_folder_is_refused_before_any_work(tmp_path, caps
         f"citygraph import: {rejects}: the folder {rejects.parent} does not exist; create it "
         "first\n"
     )
+
+
+def test_a_city_near_another_under_another_name_is_flagged_not_merged(tmp_path, capsys):
+    # "Marseilles" at Marseille's coordinates, and "Massilia" 20 m away: two new cities (nothing
+    # is merged on a place alone), each flagged for review in the report and its warnings;
+    # Aubagne, 16 km away, is not
+    table = tmp_path / "near.csv"
+    table.write_text(
+        "Name;Country;Lat;Lon;Kind;Network;Code;Status;Joined;Population\n"
+        "Marseilles;FR;43,2964;5,37;City;EUROCITIES;04621;Member;1991;NA\n"
+        "Massilia;FR;43,2964;5,3702;City;EUROCITIES;04621;Member;1992;NA\n"
+        "Aubagne;FR;43,2927;5,5708;City;EUROCITIES;04621;Member;1993;NA\n",
+        encoding="utf-8",
+    )
+    out, report = tmp_path / "out.trig", tmp_path / "report.json"
+    argv = ["import", str(table), "--mapping", str(DATA / "members.yaml")]
+    argv += ["--data", str(DATA / "curated"), "-o", str(out), "--report", str(report)]
+    assert main(argv) == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    actors = {a["iri"]: a for a in data["actors"]}
+    assert actors["id:marseilles"]["matched"] is None  # not merged with the curated Marseille
+    marseilles = actors["id:marseilles"]["evidence"]
+    assert (
+        "possibly the same city: id:marseille (Marseille) lies 0.0 km away in FR, under another "
+        "name (review: the overrides file maps or merges them)"
+    ) in marseilles
+    assert any(e.startswith("possibly the same city: id:massilia (Massilia)") for e in marseilles)
+    flagged = [w for w in data["warnings"] if w["check"] == "possibly-the-same-city"]
+    assert [w["line"] for w in flagged] == [2, 2, 3, 3]

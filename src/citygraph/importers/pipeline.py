@@ -19,6 +19,7 @@ from . import checks
 from .clean import CellError, Cleaner
 from .mapping import Mapping
 from .reconcile import (
+    POSSIBLY_THE_SAME,
     ActorRecord,
     Curated,
     Overrides,
@@ -162,6 +163,12 @@ def import_memberships(
 
     actors = reconcile_actors([p.record for p in parsed], curated, overrides, taken | network_iris)
     actor_of = {id(r): a for a in actors for r in a.records}
+    for actor in actors:  # (in the report's warnings too, where a curator looks first)
+        warnings.extend(
+            Finding(actor.first_line, "possibly-the-same-city", f"{actor.label}: {evidence}")
+            for evidence in actor.evidence
+            if evidence.startswith(POSSIBLY_THE_SAME)
+        )
 
     # memberships, in row order; duplicates merged or rejected
     seen: dict[tuple[str, str], dict[str, Any]] = {}

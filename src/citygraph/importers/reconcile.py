@@ -21,7 +21,11 @@ rows become one actor only on positive evidence, never because nothing tells the
 
 A curator reviews the report (each actor with the evidence that made it) and corrects it with a
 small overrides file: force two rows together, keep two rows apart, map an actor or a network to
-a given IRI.
+a given IRI. Cities that may be one place under two names ("Antwerpen" and the curated
+"Antwerp", "Firenze" and "Florence", at the same coordinates) are never merged on that alone,
+but each is flagged:
+a city not matched to a curated one that lies within :data:`NEAR_KM` of another city of its
+country, curated or from the table, under another name (:func:`flag_near_namesakes`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ from ..namespaces import ID
 
 SAME_PLACE_KM = 25.0
 CURATED_KM = 50.0
+# two cities at (almost) the same coordinates: perhaps one city under two names, geocoded twice
+# (ETMUN's members: Firenze and Florence, San Sebastian and Donostia-San Sebastián, 0.0 km
+# apart); at 2 km, the neighbouring towns of Malta or of a metropolis were flagged by the score
+NEAR_KM = 0.05
+POSSIBLY_THE_SAME = "possibly the same city"
 
 # Administrative words before a place's name, compared after normalisation (no accents, lower
 # case, punctuation as spaces). Longest first so that "city council of" wins over "city of".
@@ -525,7 +534,52 @@ def reconcile_actors(
     for actor in actors:
         actor.curated = matched.get(index[id(actor.records[0])])
     _name_and_mint(actors, taken)
+    flag_near_namesakes(actors, curated)
     return actors
+
+
+def flag_near_namesakes(actors: list[Actor], curated: Curated) -> None:
+    """Add a review note to each city not matched to a curated one that lies within
+    :data:`NEAR_KM` of another city of its country (curated, or another actor) under another
+    name: perhaps one city under two names (an exonym, a local spelling), which only a curator
+    can say. Nothing is merged. Cities are bucketed on a grid, so each is compared only with
+    its neighbours."""
+    places: dict[tuple[int, int], list[tuple[str, str, str, Decimal, Decimal, str]]] = {}
+
+    def cell(lat: Decimal, lon: Decimal) -> tuple[int, int]:
+        return math.floor(float(lat) * 10), math.floor(float(lon) * 10)  # about 11 km
+
+    for entity in curated.of_kind("city"):
+        for lat, lon in entity.coordinates:
+            label = entity.labels[0] if entity.labels else short_iri(entity.iri)
+            found = (entity.iri, entity.country or "", frozenset(entity.names), lat, lon, label)
+            places.setdefault(cell(lat, lon), []).append(found)  # type: ignore[arg-type]
+    for actor in actors:
+        here = actor.coordinates()
+        if actor.kind == "city" and here and not actor.curated:
+            found = (actor.iri, actor.country, frozenset(r.norm for r in actor.records), *here)
+            places.setdefault(cell(*here), []).append((*found, actor.label))  # type: ignore[arg-type]
+    for actor in actors:
+        here = actor.coordinates()
+        if actor.kind != "city" or not here or actor.curated:
+            continue
+        names = {r.norm for r in actor.records}
+        y, x = cell(*here)
+        near = []
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                for iri, country, other_names, lat, lon, label in places.get((y + dy, x + dx), []):
+                    if iri == actor.iri or country != actor.country or names & other_names:
+                        continue
+                    km = distance_km(*here, lat, lon)
+                    if km <= NEAR_KM:
+                        near.append((km, iri, label))
+        for km, iri, label in sorted(set(near)):
+            actor.evidence.append(
+                f"{POSSIBLY_THE_SAME}: {short_iri(iri)} ({label}) lies {km:.1f} km away in "
+                f"{actor.country}, under another name (review: the overrides file maps or merges "
+                "them)"
+            )
 
 
 def _collect(records: list[ActorRecord], uf: _UnionFind, why: dict[int, list[str]]) -> list[Actor]:
