@@ -129,3 +129,23 @@ def test_an_import_with_a_line_separator_in_a_name_writes_whole_statements():
     assert data.count(b"\n") == 1
     (quad,) = ox.parse(data, format=ox.RdfFormat.N_QUADS)
     assert quad.object == ox.Literal("A\u2029B")
+
+
+def test_a_file_whose_extension_names_no_rdf_format_is_a_usage_error(files, tmp_path, capsys):
+    # (a .txt was read as Turtle, and its first line reported as a syntax error)
+    notes = tmp_path / "notes.txt"
+    notes.write_text(OLD, encoding="utf-8")
+    assert main(["diff", str(notes), str(files[1])]) == 2
+    assert capsys.readouterr().err == (
+        f"citygraph diff: {notes}: the extension does not say which RDF format it is; use one "
+        "of .ttl, .nt, .nq, .trig, .rdf, .owl, .xml, .jsonld, .n3\n"
+    )
+
+
+def test_a_triple_file_against_a_quad_file_says_so(files, tmp_path, capsys):
+    quads = tmp_path / "new.nq"
+    quads.write_text(
+        NEW.replace(" .\n", " <https://w3id.org/citygraph/graph/s1> .\n"), encoding="utf-8"
+    )
+    assert main(["diff", str(files[0]), str(quads)]) == 0
+    assert capsys.readouterr().err.startswith("note: a triple file is compared with a quad file: ")

@@ -31,7 +31,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..diff import diff
+    from ..engine import SUFFIXES, format_of
+    from ..errors import UsageError
 
+    for path in (args.old, args.new):  # (a .txt was read as Turtle: a misleading syntax error)
+        if path.suffix.lower() not in SUFFIXES:
+            raise UsageError(
+                f"{path}: the extension does not say which RDF format it is; use one of "
+                f"{', '.join(SUFFIXES)}"
+            )
+    quads = {format_of(p) in ("nquads", "trig") for p in (args.old, args.new)}
+    if len(quads) == 2:
+        say(
+            "note: a triple file is compared with a quad file: the quad file's statements are "
+            "compared as their union, and the statements its default graph holds (each source "
+            "graph's provenance) count as added or removed"
+        )
     result = diff(args.old, args.new)
     sys.stdout.write(result.text() if args.format == "text" else result.json())
     if args.format == "json":
