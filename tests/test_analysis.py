@@ -527,3 +527,10 @@ def test_engines_agree(facts):
     other = read_facts(citygraph.load(FIXTURE, engine="rdflib"))
     assert other.memberships == facts.memberships
     assert other.lineage == facts.lineage and other.structure == facts.structure
+
+
+def test_an_undated_unit_exists_from_its_organizations_founding(facts):
+    # (an internal unit with no date of its own was counted at any date: UCLG's Mediterranean
+    # commission in 1800). The fixture's board of Network A (founded 1990) has no date.
+    assert "net-a/board" not in facts.as_of(parse_as_of("1989")).entities
+    assert "net-a/board" in facts.as_of(parse_as_of("1990")).entities

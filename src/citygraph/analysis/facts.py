@@ -341,17 +341,29 @@ class Facts:
         entity = self.entities.get(node)
         return entity.kind if entity else "unknown"
 
-    def exists(self, node: str, when: PartialDate) -> bool:
+    def exists(self, node: str, when: PartialDate, parents: dict[str, str] | None = None) -> bool:
+        """Whether ``node`` exists at ``when``: founded by then (as far as a source says) and not
+        dissolved. An internal unit with no founding date of its own exists from its
+        organization's (``parents``: unit -> organization, from ``unit-of``)."""
         entity = self.entities.get(node)
         if entity is None:
             return True
-        return in_force(entity.founded, entity.dissolved, when)
+        founded = entity.founded
+        if founded is None and entity.kind == "unit":
+            parents = self._unit_parents() if parents is None else parents
+            parent = self.entities.get(parents.get(node, ""))
+            founded = parent.founded if parent else None
+        return in_force(founded, entity.dissolved, when)
+
+    def _unit_parents(self) -> dict[str, str]:
+        return {r.source: r.target for r in self.structure if r.relation == "unit-of"}
 
     def as_of(self, when: PartialDate | None) -> Facts:
         """The facts in force at ``when`` (the whole history when ``when`` is None)."""
         if when is None:
             return self
-        alive = {node for node in self.entities if self.exists(node, when)}
+        parents = self._unit_parents()
+        alive = {node for node in self.entities if self.exists(node, when, parents)}
 
         def here(node: str) -> bool:
             return node in alive or node not in self.entities

@@ -12,7 +12,7 @@ AS_OF_HELP = (
     "take the graph as it was at this date: YYYY, YYYY-MM or YYYY-MM-DD. A partial date is the "
     "period it names; a membership counts when its period overlaps (begun by the period's last "
     "day, not ended before its first day); an undated membership begins when its organization "
-    "was founded"
+    "was founded, and an undated internal unit when its organization was"
 )
 VIEWS = ("membership", "actors", "organizations", "structure", "lineage", "org-network")
 
