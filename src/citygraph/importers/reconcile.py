@@ -23,9 +23,8 @@ A curator reviews the report (each actor with the evidence that made it) and cor
 small overrides file: force two rows together, keep two rows apart, map an actor or a network to
 a given IRI. Cities that may be one place under two names ("Antwerpen" and the curated
 "Antwerp", "Firenze" and "Florence", at the same coordinates) are never merged on that alone,
-but each is flagged:
-a city not matched to a curated one that lies within :data:`NEAR_KM` of another city of its
-country, curated or from the table, under another name (:func:`flag_near_namesakes`).
+but flagged: a city not matched to a curated one that lies within :data:`NEAR_KM` of another
+city of its country, curated or from the table, under another name (:func:`flag_near_namesakes`).
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import UsageError
 from ..namespaces import ID
@@ -538,42 +537,59 @@ def reconcile_actors(
     return actors
 
 
+class _Place(NamedTuple):
+    """A located city, curated or from the table, for :func:`flag_near_namesakes`."""
+
+    iri: str
+    country: str
+    names: frozenset[str]
+    lat: Decimal
+    lon: Decimal
+    label: str
+
+
 def flag_near_namesakes(actors: list[Actor], curated: Curated) -> None:
     """Add a review note to each city not matched to a curated one that lies within
     :data:`NEAR_KM` of another city of its country (curated, or another actor) under another
     name: perhaps one city under two names (an exonym, a local spelling), which only a curator
     can say. Nothing is merged. Cities are bucketed on a grid, so each is compared only with
     its neighbours."""
-    places: dict[tuple[int, int], list[tuple[str, str, str, Decimal, Decimal, str]]] = {}
+    places: dict[tuple[int, int], list[_Place]] = defaultdict(list)
 
     def cell(lat: Decimal, lon: Decimal) -> tuple[int, int]:
         return math.floor(float(lat) * 10), math.floor(float(lon) * 10)  # about 11 km
 
     for entity in curated.of_kind("city"):
+        label = entity.labels[0] if entity.labels else short_iri(entity.iri)
+        names = frozenset(entity.names)
         for lat, lon in entity.coordinates:
-            label = entity.labels[0] if entity.labels else short_iri(entity.iri)
-            found = (entity.iri, entity.country or "", frozenset(entity.names), lat, lon, label)
-            places.setdefault(cell(lat, lon), []).append(found)  # type: ignore[arg-type]
-    for actor in actors:
+            places[cell(lat, lon)].append(
+                _Place(entity.iri, entity.country or "", names, lat, lon, label)
+            )
+    unmatched = [a for a in actors if a.kind == "city" and not a.curated and a.coordinates()]
+    for actor in unmatched:
+        lat, lon = actor.coordinates()  # type: ignore[misc]
+        names = frozenset(r.norm for r in actor.records)
+        places[cell(lat, lon)].append(
+            _Place(actor.iri, actor.country, names, lat, lon, actor.label)
+        )
+    for actor in unmatched:
         here = actor.coordinates()
-        if actor.kind == "city" and here and not actor.curated:
-            found = (actor.iri, actor.country, frozenset(r.norm for r in actor.records), *here)
-            places.setdefault(cell(*here), []).append((*found, actor.label))  # type: ignore[arg-type]
-    for actor in actors:
-        here = actor.coordinates()
-        if actor.kind != "city" or not here or actor.curated:
-            continue
         names = {r.norm for r in actor.records}
-        y, x = cell(*here)
+        y, x = cell(*here)  # type: ignore[misc]
         near = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
-                for iri, country, other_names, lat, lon, label in places.get((y + dy, x + dx), []):
-                    if iri == actor.iri or country != actor.country or names & other_names:
+                for other in places.get((y + dy, x + dx), []):
+                    if (
+                        other.iri == actor.iri
+                        or other.country != actor.country
+                        or names & other.names
+                    ):
                         continue
-                    km = distance_km(*here, lat, lon)
+                    km = distance_km(*here, other.lat, other.lon)  # type: ignore[misc]
                     if km <= NEAR_KM:
-                        near.append((km, iri, label))
+                        near.append((km, other.iri, other.label))
         for km, iri, label in sorted(set(near)):
             actor.evidence.append(
                 f"{POSSIBLY_THE_SAME}: {short_iri(iri)} ({label}) lies {km:.1f} km away in "
