@@ -451,8 +451,50 @@ def test_a_push_that_fails_midway_names_the_graph_and_what_was_replaced(fake_ser
     )
 
 
+class _Guarded(BaseHTTPRequestHandler):
+    """Answers only alice with her password (HTTP Basic), with one row."""
+
+    def do_POST(self):  # noqa: N802
+        import base64
+
+        self.rfile.read(int(self.headers["Content-Length"]))
+        expected = "Basic " + base64.b64encode(b"alice:s3cr%t").decode()
+        if self.headers.get("Authorization") != expected:
+            self.send_response(401, "Unauthorized")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        self.wfile.write(b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": ')
+        self.wfile.write(b'{"type": "literal", "value": "1"}}]}}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("fake_server", [_Guarded], indirect=True)
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown(fake_server, capsys):
+    # (they were left in the host name: "cannot reach http://alice:s3cret@...", password shown)
+    host = fake_server.removeprefix("http://")
+    good = f"http://alice:s3cr%25t@{host}"
+    argv = ["query", "--sparql", "SELECT ?n WHERE { }", "--default-graph", "server"]
+    assert main([*argv, "--endpoint", good, "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "n\r\n1\r\n"
+    assert main([*argv, "--endpoint", f"http://alice:wrong@{host}"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"citygraph query: the query failed: {fake_server}/query answered HTTP 401 Unauthorized\n"
+    )
+
+
 def test_endpoint_urls():
     assert endpoint_urls("http://h:7878") == ("http://h:7878/query", "http://h:7878/store")
+    # a query (an API key) goes to both
+    assert endpoint_urls("http://h:7878/?key=k") == (
+        "http://h:7878/query?key=k",
+        "http://h:7878/store?key=k",
+    )
     assert endpoint_urls("http://h:3030/ds/sparql", "http://h:3030/ds/data") == (
         "http://h:3030/ds/sparql",
         "http://h:3030/ds/data",

@@ -26,6 +26,7 @@ can never add syntax: it is data in a VALUES row, exactly as a binding is.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import re
@@ -80,7 +81,10 @@ def endpoint_urls(url: str, gsp: str | None = None) -> tuple[str, str]:
     query_url = urllib.parse.urlunsplit(
         (parsed.scheme, parsed.netloc, query_path, parsed.query, "")
     )
-    store_url = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, store_path, "", ""))
+    # (the query, e.g. an API key, goes to both)
+    store_url = urllib.parse.urlunsplit(
+        (parsed.scheme, parsed.netloc, store_path, parsed.query, "")
+    )
     if gsp:
         if urllib.parse.urlsplit(gsp).scheme not in ("http", "https"):
             raise UsageError(f"{gsp!r} is not an http(s) URL")
@@ -111,8 +115,34 @@ def _detail(body: bytes) -> str:
     return f": {first[:200]}" if first else ""
 
 
+def _shown(url: str) -> str:
+    """A URL as messages show it: without a ``user:password@`` or a query (an API key)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _with_credentials(request: urllib.request.Request) -> urllib.request.Request:
+    """A URL's ``user:password@`` becomes HTTP Basic authentication, and leaves the URL (which
+    messages show: never the password)."""
+    parts = urllib.parse.urlsplit(request.full_url)
+    if parts.username is None:
+        return request
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    request.full_url = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    request.add_header("Authorization", f"Basic {token}")
+    return request
+
+
 def _request(request: urllib.request.Request, timeout: float, what: str) -> bytes:
     """Send a request; every way it can fail becomes one line naming the URL and the cause."""
+    request = _with_credentials(request)
     url = request.full_url.split("?")[0]
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
@@ -232,7 +262,7 @@ class SparqlEndpoint:
             return data
         except (ValueError, KeyError, TypeError):
             raise EndpointError(
-                f"the query failed: {self.url} did not answer with SPARQL results JSON "
+                f"the query failed: {_shown(self.url)} did not answer with SPARQL results JSON "
                 "(is it a SPARQL query endpoint?)"
             ) from None
 
@@ -245,7 +275,7 @@ class SparqlEndpoint:
                 graph.parse(data=self._post(text, NTRIPLES), format="nt")
             except Exception:  # noqa: BLE001 (rdflib's parsers raise many kinds)
                 raise EndpointError(
-                    f"the query failed: {self.url} did not answer with N-Triples, which "
+                    f"the query failed: {_shown(self.url)} did not answer with N-Triples, which "
                     f"citygraph asked for ({NTRIPLES})"
                 ) from None
             return QueryResult("construct", triples=list(graph))
@@ -334,7 +364,7 @@ class PushSummary:
     def text(self) -> str:
         said = (
             f"pushed {self.graphs} graphs ({self.triples} triples) and their union "
-            f"<{UNION_GRAPH}> ({self.union} triples) to {self.url}"
+            f"<{UNION_GRAPH}> ({self.union} triples) to {_shown(self.url)}"
         )
         if self.removed:
             graphs = "graph of a source" if len(self.removed) == 1 else "graphs of sources"
