@@ -490,6 +490,11 @@ def test_credentials_in_the_url_are_sent_as_basic_auth_and_never_shown(fake_serv
 
 def test_endpoint_urls():
     assert endpoint_urls("http://h:7878") == ("http://h:7878/query", "http://h:7878/store")
+    # an RDF4J or GraphDB repository answers queries at its own URL
+    assert endpoint_urls("http://h:7200/repositories/cities") == (
+        "http://h:7200/repositories/cities",
+        "http://h:7200/repositories/cities/rdf-graphs/service",
+    )
     # a query (an API key) goes to both
     assert endpoint_urls("http://h:7878/?key=k") == (
         "http://h:7878/query?key=k",

@@ -66,7 +66,9 @@ def endpoint_urls(url: str, gsp: str | None = None) -> tuple[str, str]:
 
     A base URL (``http://host:7878``) gets Oxigraph's layout, ``/query`` and ``/store``; a URL that
     already ends in ``/query`` or ``/sparql`` is the query endpoint, its sibling ``/store`` the
-    default Graph Store; ``gsp`` names the Graph Store explicitly (e.g. Fuseki's ``/ds/data``).
+    default Graph Store; an RDF4J or GraphDB repository (``.../repositories/NAME``) answers
+    queries itself, with its Graph Store at ``.../rdf-graphs/service``; ``gsp`` names the Graph
+    Store explicitly (e.g. Fuseki's ``/ds/data``).
     """
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -76,6 +78,8 @@ def endpoint_urls(url: str, gsp: str | None = None) -> tuple[str, str]:
     path = parsed.path.rstrip("/")
     if path.endswith(("/query", "/sparql")):
         query_path, store_path = path, path.rsplit("/", 1)[0] + "/store"
+    elif re.search(r"/repositories/[^/]+$", path):  # RDF4J, GraphDB: the repository answers
+        query_path, store_path = path, path + "/rdf-graphs/service"
     else:
         query_path, store_path = path + "/query", path + "/store"
     query_url = urllib.parse.urlunsplit(
