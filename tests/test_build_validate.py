@@ -103,6 +103,21 @@ def test_validate_turtle_report_is_a_shacl_report(capsys):
     assert (None, SH.conforms, None) in report
 
 
+def test_blank_nodes_are_named_the_same_in_every_report(capsys):
+    # (each parse gave them new random labels: the report changed from run to run)
+    invalid = Path(__file__).parent / "data" / "invalid"
+    files = [str(invalid / "membership-blank-node.ttl"), str(invalid / "city-blank-node.ttl")]
+    reports = []
+    for _ in range(2):
+        code, out, _ = run(capsys, "validate", *files)
+        assert code == 1
+        reports.append(out)
+    assert reports[0] == reports[1]
+    assert reports[0].startswith("_:b1 (a blank node)\n  Violation: Name every city with an IRI")
+    assert "\n_:b2 (a blank node)\n  Violation: Name every membership with an IRI" in reports[0]
+    assert "value: _:b2" in reports[0]
+
+
 def test_a_quality_query_result_in_the_shacl_report_names_its_query_and_value(capsys):
     # (it had neither: a SHACL consumer could not tell which check found it, nor the value)
     from rdflib import Graph, Literal, URIRef

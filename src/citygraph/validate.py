@@ -100,16 +100,23 @@ class ValidationReport:
         for finding in sorted(set(self.findings)):
             if warnings or finding.severity == "Violation":
                 by_entity[finding.focus].append(finding)
+        # a blank node's label is made anew by each parse: name each by its findings instead,
+        # so that the same data gives the same report
+        blank = _blank_names(by_entity)
         lines: list[str] = []
         for focus, findings in sorted(
             by_entity.items(),
-            key=lambda kv: (min(SEVERITIES.index(f.severity) for f in kv[1]), kv[0]),
+            key=lambda kv: (
+                min(SEVERITIES.index(f.severity) for f in kv[1]),
+                blank.get(kv[0], kv[0]),
+            ),
         ):
             where = kg.locate(focus, findings[0].graph) if kg is not None else None
-            lines.append(f"{_short(focus)}" + (f"  ({where})" if where else ""))
+            shown = f"{blank[focus]} (a blank node)" if focus in blank else _short(focus)
+            lines.append(shown + (f"  ({where})" if where else ""))
             for f in findings:
                 detail = f" [{_short(f.path)}]" if f.path else ""
-                value = f" value: {f.value}" if f.value else ""
+                value = f" value: {blank.get(f.value or '', f.value)}" if f.value else ""
                 by = _short(f.shape) if f.shape else f.check
                 lines.append(f"  {f.severity}{detail}: {f.message}{value}  <- {by}")
         lines.append(self.summary())
@@ -146,6 +153,17 @@ class ValidationReport:
             if f.term is not None:
                 g.add((result, SH.value, f.term))
         return g.serialize(format="turtle")
+
+
+def _blank_names(by_entity: dict[str, list[Finding]]) -> dict[str, str]:
+    """``_:b1``, ``_:b2``... for the foci that are blank nodes (no IRI scheme), in the order of
+    what is found about them (the label the parser gave them changes from run to run)."""
+    blanks = [focus for focus in by_entity if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", focus)]
+    order = sorted(
+        blanks,
+        key=lambda b: [(f.severity, f.path or "", f.message, f.shape or "") for f in by_entity[b]],
+    )
+    return {focus: f"_:b{number}" for number, focus in enumerate(order, 1)}
 
 
 def _short(iri: str | None) -> str:
