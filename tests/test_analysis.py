@@ -316,6 +316,9 @@ def test_core_numbers_are_networkx_core_numbers(seed):
 def test_components_kcores_communities(facts):
     parts = measures.components(facts)
     assert [row[1] for row in parts.rows] == [6, 3, 2]
+    # each part's ids beside its labels (labels alone could not be told apart, or looked up)
+    assert parts.columns[2:] == ["nodes", "ids"]
+    assert all(len(row[2]) == len(row[3]) == row[1] for row in parts.rows)
     cores = {r[0]: r[3] for r in measures.kcores(facts).rows}
     # alpha-net-a-beta-charter-alpha is a cycle, and net-b closes alpha-net-b-net-a: a 2-core;
     # gamma, delta, omega, psi hang by one edge

@@ -252,7 +252,9 @@ def test_components_are_networkx_components(facts, generated_facts):
         parts = sorted(
             (sorted(c) for c in nx.connected_components(view)), key=lambda c: (-len(c), c[0])
         )
-        return [[i + 1, len(c), [view.nodes[n]["label"] for n in c]] for i, c in enumerate(parts)]
+        return [
+            [i + 1, len(c), [view.nodes[n]["label"] for n in c], c] for i, c in enumerate(parts)
+        ]
 
     for as_of in (None, "1951", "1990", "2004"):
         dated = facts.as_of(parse_as_of(as_of)) if as_of else facts

@@ -299,8 +299,8 @@ def components(facts: Facts, as_of: PartialDate | None = None) -> Result:
     full = facts
     facts = facts.as_of(as_of)
     parts = Incidence.from_facts(facts).components()  # networkx's, from the sparse matrix
-    rows = [[i + 1, len(c), [facts.label(n) for n in c]] for i, c in enumerate(parts)]
-    result = Result("components", ["component", "size", "nodes"], rows)
+    rows = [[i + 1, len(c), [facts.label(n) for n in c], list(c)] for i, c in enumerate(parts)]
+    result = Result("components", ["component", "size", "nodes", "ids"], rows)
     return _empty_note(facts, _date_note(facts, result), full)
 
 
