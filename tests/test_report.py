@@ -53,8 +53,16 @@ def test_report_is_deterministic_and_handles_empty_dates(tmp_path):
     )
     page = (tmp_path / "early" / "index.html").read_text(encoding="utf-8")
     assert "nothing to draw as of 1970: no membership in force" in page
-    # the timeline is still drawn, and its caption gives the date
+    # the timeline is still drawn, to that date (a dashed line, said in its title), and its
+    # caption gives the date
     assert re.search(r"<figcaption>Organizations [^<]*\(as of 1970\)\. ", page)
+    assert "as of 1970 (dashed line)" in page
+    # before any organization was founded, nothing to draw (it drew an empty axis, 1990-2000)
+    argv = ["report", "-o", str(tmp_path / "none"), "--as-of", "1800", "--data", str(FIXTURE)]
+    assert main(argv) == 0
+    page = (tmp_path / "none" / "index.html").read_text(encoding="utf-8")
+    assert "<svg" not in page
+    assert "nothing to draw as of 1800: no organization founded yet" in page
 
 
 @pytest.mark.parametrize("max_drawn", [5, 12, 30, 10_000])

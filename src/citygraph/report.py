@@ -282,6 +282,9 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
         )
         + 8
     )
+    when = facts.as_of_date
+    if when is not None:  # the graph as it was then: nothing after it is drawn
+        last_year = when.last.year + 2
     first_year = min([e.founded.first.year for e in dated] + [last_year - 20]) - 4
 
     def year(d: PartialDate) -> float:
@@ -291,7 +294,8 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
     for e in dated:
         y = row[e.id]
         start = year(e.founded)
-        end = year(e.dissolved) if e.dissolved else last_year
+        gone = e.dissolved is not None and (when is None or e.dissolved.first <= when.last)
+        end = year(e.dissolved) if gone else (year(when) if when else last_year)
         colour = KIND_COLOURS.get(e.kind, "#7f7f7f")
         marker = "D" if e.kind == "charter" else "o"
         ax.plot(
@@ -303,7 +307,7 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
             solid_capstyle="butt",
         )
         ax.scatter([start], [y], color=colour, marker=marker, s=45, zorder=3)
-        if e.dissolved:
+        if gone:
             ax.scatter([end], [y], color="black", marker="x", s=40, zorder=3)
         claims = (
             "/".join(c.text[:4] for c in e.founded_claims)
@@ -350,6 +354,8 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
     for r in facts.renamings:
         if r.source in row and r.date is not None:
             ax.scatter([year(r.date)], [row[r.source]], marker="|", s=120, color="black", zorder=4)
+    if when is not None:
+        ax.axvline(year(when), color="#b22222", linestyle="--", linewidth=1)
     ax.set_yticks([])
     ax.invert_yaxis()
     ax.set_xlim(first_year - 45, last_year)
@@ -360,7 +366,8 @@ def timeline_figure(facts: Facts) -> tuple[Figure, str]:
     ax.set_xticks(ticks)
     ax.set_title(
         "Timeline: foundings (●), charters signed (◆), dissolutions (×), renamings (|), "
-        "mergers and successions (arrows, predecessor → successor)",
+        "mergers and successions (arrows, predecessor → successor)"
+        + (f"\nas of {when.text} (dashed line)" if when is not None else ""),
         fontsize=11,
     )
     _kind_legend(ax, plt, {e.kind for e in dated}, below=-0.06)
@@ -412,9 +419,13 @@ def render_html(facts: Facts, as_of: PartialDate | None = None, top: int = 20) -
         ("Overlap of organizations", overlap_figure),
         ("Timeline", timeline_figure),
     )
+    founded = any(e.founded for e in facts.entities.values() if e.kind != "city")
     for title, draw in figures:
         if not facts.memberships and draw is not timeline_figure:
             sections.append((title, "", [f"nothing to draw{when}: no membership in force"]))
+            continue
+        if draw is timeline_figure and not founded:
+            sections.append((title, "", [f"nothing to draw{when}: no organization founded yet"]))
             continue
         figure, note = draw(facts)
         caption = f"<figcaption>{html.escape(_caption(draw, facts, when))}</figcaption>"
