@@ -22,7 +22,6 @@ from citygraph.cli import main
 from citygraph.errors import QueryError
 from citygraph.query import bind, catalogue, rows_of, run_sparql
 from citygraph.remote import (
-    UNION_GRAPH,
     GraphStore,
     SparqlEndpoint,
     endpoint_urls,
@@ -83,21 +82,19 @@ def pushed(server, kg):
     return server, summary
 
 
-_SOURCE_QUADS = (
-    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{UNION_GRAPH}>) }}"
-)
+_SOURCE_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def test_push_uploads_one_named_graph_per_source_and_their_union(pushed, kg):
+def test_push_uploads_one_named_graph_per_source_and_their_union_as_the_default(pushed, kg):
     server, summary = pushed
     assert summary.graphs == len(kg.engine.graphs())
     endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
-    assert endpoint.graphs() == sorted([*kg.engine.graphs(), UNION_GRAPH])
-    union = endpoint.sparql(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}"
-    )
-    local = kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert int(union.rows[0][0]) == int(local.rows[0][0]) == summary.union
+    assert endpoint.graphs() == kg.engine.graphs()  # one named graph per source, no other
+    # the default graph: the sources' union, each triple once, as it is locally
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert int(endpoint.sparql(count).rows[0][0]) == int(kg.sparql(count).rows[0][0])
+    assert int(kg.sparql(count).rows[0][0]) == summary.union
+    assert endpoint.holds_the_union()
 
 
 def test_push_twice_replaces_rather_than_duplicates(pushed, kg):
@@ -127,21 +124,44 @@ def test_the_remote_default_graph_holds_each_triple_once(pushed, kg, query):
     assert remote.rows == kg.sparql(text).rows
 
 
-def test_push_adds_each_source_graphs_provenance_to_the_default_graph(pushed, kg):
-    # as the quad exports carry it: <graph/slug> prov:wasDerivedFrom <id/source/slug>
-    server, _ = pushed
-    endpoint = SparqlEndpoint(endpoint_urls(server)[0], default_graph="server")
-    rows = endpoint.sparql(
-        "SELECT ?g ?s WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?s }"
-    ).rows
-    graphs = kg.engine.graphs()
-    assert len(rows) == len(graphs)
-    assert {str(g) for g, _ in rows} == set(graphs)
-    ipgr = "https://w3id.org/citygraph/graph/marseille-reseaux-de-villes"
-    assert (
-        URIRef(ipgr),
-        URIRef("https://w3id.org/citygraph/id/source/marseille-reseaux-de-villes"),
-    ) in rows
+class _Answers(BaseHTTPRequestHandler):
+    """A store whose default graph does not hold the union: records each query's form."""
+
+    forms: list[dict] = []
+
+    def do_POST(self):  # noqa: N802
+        import urllib.parse
+
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        form = urllib.parse.parse_qs(body)
+        type(self).forms.append(form)
+        query = form["query"][0]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        if query.startswith("ASK"):
+            self.wfile.write(b'{"head": {}, "boolean": false}')
+        elif "GRAPH ?g { }" in query:
+            g = '{"g": {"type": "uri", "value": "https://w3id.org/citygraph/graph/%s"}}'
+            rows = ", ".join(g % slug for slug in ("a", "b"))
+            self.wfile.write(b'{"head": {"vars": ["g"]}, "results": {"bindings": [')
+            self.wfile.write(rows.encode() + b"]}}")
+        else:
+            self.wfile.write(b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("fake_server", [_Answers], indirect=True)
+def test_a_store_loaded_otherwise_gets_its_source_graphs_as_the_dataset(fake_server):
+    # no union in its default graph (loaded from the quad export, say): the protocol's dataset
+    # parameters name every source graph
+    _Answers.forms.clear()
+    SparqlEndpoint(f"{fake_server}/query").sparql("SELECT ?n WHERE { ?n ?p ?o }")
+    *_, asked = _Answers.forms
+    graphs = [f"https://w3id.org/citygraph/graph/{slug}" for slug in ("a", "b")]
+    assert asked["default-graph-uri"] == graphs and asked["named-graph-uri"] == graphs
 
 
 def test_a_push_removes_the_graph_of_a_source_no_longer_in_the_data(pushed, capsys):

@@ -5,17 +5,16 @@ dependency. Both clients speak only the W3C protocols, so they work with any sta
 test suite runs them against a real Oxigraph server.
 
 The dataset of a remote query. Our data sits in named graphs (one per source), and SPARQL's
-default graph is whatever the server says it is: Oxigraph's is an empty graph unless the server is
-started with ``--union-default-graph``, Fuseki's unless ``tdb2:unionDefaultGraph`` is set, while
-Virtuoso and GraphDB answer over all graphs. The portable way is the protocol's own dataset
-parameters: :class:`SparqlEndpoint` (mode ``union``, the default) lists the store's named graphs
-once and sends each source's as ``named-graph-uri`` (so ``GRAPH ?g`` sees every source) and, as
-``default-graph-uri``, the union graph that ``push`` writes beside them (``UNION_GRAPH``: the RDF
-merge of the sources, each triple once, as SPARQL's default graph is locally). A store that has no
-such graph (its data was loaded some other way) gets every source graph as ``default-graph-uri``
-instead, which the protocol calls their merge, but which Oxigraph's server combines without
-removing the triples two sources state: a count over the default graph is then too high. Mode
-``server`` sends no dataset and leaves the choice to the server's configuration.
+default graph is whatever the server says it is. ``push`` makes it what it is locally: the union
+of the sources (their RDF merge, each triple once), written as the store's default graph beside
+one named graph per source. :class:`SparqlEndpoint` (mode ``union``, the default) then sends no
+dataset, so the server's own default graph and named graphs answer, as the local store does. A
+store whose default graph does not hold the union (its data was loaded some other way: it has no
+statement with ``dcterms:source``) gets the protocol's dataset parameters instead: each source
+graph as ``default-graph-uri`` (the protocol calls that their merge, but Oxigraph's server
+combines them without removing the triples two sources state, so a count over the default graph
+comes out too high there) and as ``named-graph-uri``. Mode ``server`` sends no dataset and leaves
+the choice to the server's configuration.
 
 Parameters. The protocol has no bindings, so a remote run carries the parameter values as an
 inline ``VALUES`` block opened at the start of the query's outermost group pattern. The values
@@ -53,8 +52,9 @@ if TYPE_CHECKING:
 USER_AGENT = "citygraph (+https://w3id.org/citygraph)"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-# the RDF merge of the sources' graphs, written by push beside them (see the module docstring)
-UNION_GRAPH = f"{GRAPH}union"
+# whether a store's default graph holds the sources' union, as push writes it: every typed
+# resource of ours names its source
+_HOLDS_THE_UNION = "ASK { ?s <http://purl.org/dc/terms/source> ?source }"
 
 
 class EndpointError(QueryError):
@@ -246,6 +246,14 @@ class SparqlEndpoint:
     timeout: float = 30.0
     default_graph: str = "union"  # or "server" (see the module docstring)
     _graphs: list[str] | None = field(default=None, repr=False)
+    _holds_union: bool | None = field(default=None, repr=False)
+
+    def holds_the_union(self) -> bool:
+        """Whether the store's default graph holds the sources' union (``push`` writes it)."""
+        if self._holds_union is None:
+            answer = self._results(self._post(_HOLDS_THE_UNION, RESULTS_JSON, dataset=False))
+            self._holds_union = bool(answer.get("boolean"))
+        return self._holds_union
 
     def graphs(self) -> list[str]:
         """The store's named graphs, asked once (``GRAPH ?g {}`` lists them without a scan)."""
@@ -297,10 +305,9 @@ class SparqlEndpoint:
 
     def _post(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
         fields: list[tuple[str, str]] = [("query", sparql)]
-        if dataset and self.default_graph == "union":
-            graphs = [g for g in self.graphs() if g != UNION_GRAPH]
-            merged = [UNION_GRAPH] if UNION_GRAPH in self.graphs() else graphs
-            fields += [("default-graph-uri", g) for g in merged]
+        if dataset and self.default_graph == "union" and not self.holds_the_union():
+            graphs = self.graphs()
+            fields += [("default-graph-uri", g) for g in graphs]
             fields += [("named-graph-uri", g) for g in graphs]
         request = urllib.request.Request(
             self.url,
@@ -340,16 +347,6 @@ class GraphStore:
         )
         _request(request, self.timeout, "the push")
 
-    def post(self, graph: str | None, data: bytes, content_type: str = NTRIPLES) -> None:
-        """Add ``data`` to one graph (RDF merge: posting the same triples twice adds nothing)."""
-        request = urllib.request.Request(
-            self._target(graph),
-            data=data,
-            method="POST",
-            headers={"Content-Type": content_type, "User-Agent": USER_AGENT},
-        )
-        _request(request, self.timeout, "the push")
-
     def delete(self, graph: str) -> None:
         request = urllib.request.Request(
             self._target(graph), method="DELETE", headers={"User-Agent": USER_AGENT}
@@ -362,13 +359,13 @@ class PushSummary:
     graphs: int
     triples: int
     url: str
-    union: int = 0  # the triples of the union graph
+    union: int = 0  # the triples of the union, the store's default graph
     removed: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         said = (
-            f"pushed {self.graphs} graphs ({self.triples} triples) and their union "
-            f"<{UNION_GRAPH}> ({self.union} triples) to {_shown(self.url)}"
+            f"pushed {self.graphs} graphs ({self.triples} triples) and their union as the "
+            f"default graph ({self.union} triples) to {_shown(self.url)}"
         )
         if self.removed:
             graphs = "graph of a source" if len(self.removed) == 1 else "graphs of sources"
@@ -384,24 +381,19 @@ def push(
     endpoint: SparqlEndpoint | None = None,
 ) -> PushSummary:
     """Upload the graph as citygraph holds it, after checking it (a graph that does not conform
-    is not pushed, as it is not built).
-
-    Each source's named graph is replaced with one PUT; then their union, the RDF merge that is
-    SPARQL's default graph locally, under ``UNION_GRAPH`` (see the module docstring); each
-    source graph's ``prov:wasDerivedFrom`` its source is added to the store's default graph, as
-    the quad exports carry it. With ``endpoint`` (the store's query URL), the graphs of
-    citygraph's namespace that the data no longer has (a source removed since the last push)
-    are deleted, so that the store answers as the data does."""
-    from .export import Snapshot
-
+    is not pushed, as it is not built): one named graph per source, each replaced with one PUT,
+    then their union, the RDF merge that is SPARQL's default graph locally, replacing the
+    store's default graph (see the module docstring). With ``endpoint`` (the store's query URL),
+    the graphs of citygraph's namespace that the data no longer has (a source removed since the
+    last push) are deleted, so that the store answers as the data does."""
     report = kg.validate()
     if not report.conforms:
         raise ConformanceError(
             "the data does not conform; nothing was pushed\n" + report.text(kg, warnings=False),
             report,
         )
-    graphs = [g for g in kg.engine.graphs() if g != UNION_GRAPH]
-    steps = len(graphs) + 2
+    graphs = kg.engine.graphs()
+    steps = len(graphs) + 1
     triples = 0
     for number, graph in enumerate(graphs, 1):
         data = kg.engine.serialize("ntriples", graph)
@@ -410,27 +402,23 @@ def push(
         if progress:
             progress(f"[{number}/{steps}] {graph}")
     union = kg.engine.serialize("ntriples", "*")
-    _put(store, UNION_GRAPH, union, len(graphs))
+    _put(store, None, union, len(graphs))
     if progress:
-        progress(f"[{steps - 1}/{steps}] {UNION_GRAPH} (the union)")
-    provenance = Snapshot({g: [] for g in graphs}).provenance()
-    if provenance:
-        store.post(None, ("\n".join(provenance) + "\n").encode("utf-8"))
-    if progress:
-        progress(f"[{steps}/{steps}] the default graph (each source graph's provenance)")
+        progress(f"[{steps}/{steps}] the default graph (the union)")
     removed = []
     if endpoint is not None:
-        ours = {g for g in endpoint.graphs() if g.startswith(str(GRAPH)) and g != UNION_GRAPH}
+        ours = {g for g in endpoint.graphs() if g.startswith(str(GRAPH))}
         for graph in sorted(ours - set(graphs)):
             store.delete(graph)
             removed.append(graph)
     return PushSummary(len(graphs), triples, store.url, union.count(b"\n"), removed)
 
 
-def _put(store: GraphStore, graph: str, data: bytes, done: int) -> None:
+def _put(store: GraphStore, graph: str | None, data: bytes, done: int) -> None:
     """One graph's PUT; a failure says which graph, and how many were replaced before it."""
     try:
         store.put(graph, data)
     except EndpointError as error:
         before = f"; {done} graphs were replaced before it" if done else ""
-        raise EndpointError(f"{error.message} (graph <{graph}>{before})") from None
+        which = f"graph <{graph}>" if graph else "the default graph"
+        raise EndpointError(f"{error.message} ({which}{before})") from None

@@ -13,9 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="upload the graph to a triple store (SPARQL 1.1 Graph Store Protocol)",
         description="Load and check the graph, and upload it to a remote store with the SPARQL "
         "1.1 Graph Store HTTP Protocol: one named graph per source, each replaced with one PUT, "
-        "then their union (graph/union, the default graph of 'citygraph query --endpoint'); "
-        "graphs of sources no longer in the data are deleted. Then 'citygraph query NAME "
-        "--endpoint URL' asks the store.",
+        "then their union as the store's default graph (replaced too), as SPARQL's default "
+        "graph is locally; graphs of sources no longer in the data are deleted. Then "
+        "'citygraph query NAME --endpoint URL' asks the store.",
     )
     p.add_argument(
         "--endpoint",
