@@ -7,6 +7,7 @@ exit code, no traceback, and nothing written.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -557,11 +558,9 @@ def test_the_report_names_the_line_without_counting_the_graph(data_copy, capsys,
     assert "id:marseille\n  Violation" in out
 
 
-def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
-    """Where ``iri`` is described, found the slow way (the reference for the index): the first
-    line that starts with it, as a subject; else the first line naming it."""
-    import re
-
+def _written_forms(iri: str, lines: list[str]) -> list[str]:
+    """The ways a file may write ``iri``: ``<IRI>`` and a prefixed name of each prefix it
+    declares, found the slow way."""
     forms = [f"<{iri}>"]
     for line in lines:
         match = re.match(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", line, re.I)
@@ -569,6 +568,13 @@ def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
             local = iri[len(match.group(2)) :]
             if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
                 forms.append(f"{match.group(1)}:{local}")
+    return forms
+
+
+def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
+    """Where ``iri`` is described, found the slow way (the reference for the index): the first
+    line that starts with it, as a subject; else the first line naming it."""
+    forms = _written_forms(iri, lines)
     for number, line in enumerate(lines, 1):
         for form in forms:
             if form.startswith("<") and line.startswith(form):
@@ -582,15 +588,7 @@ def _locate_line_by_line(iri: str, lines: list[str]) -> int | None:
 
 def _mentioned_line_by_line(iri: str, lines: list[str]) -> int | None:
     """The first line naming ``iri``, found the slow way."""
-    import re
-
-    forms = [f"<{iri}>"]
-    for line in lines:
-        match = re.match(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.-]*):\s*<([^>]*)>", line, re.I)
-        if match and iri.startswith(match.group(2)):
-            local = iri[len(match.group(2)) :]
-            if local and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local):
-                forms.append(f"{match.group(1)}:{local}")
+    forms = _written_forms(iri, lines)
     for number, line in enumerate(lines, 1):
         for form in forms:
             if form.startswith("<"):

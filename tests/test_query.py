@@ -118,27 +118,26 @@ def test_syntax_error_gives_line_column_and_text(capsys):
     assert err.count("\n") == 1
 
 
-def test_syntax_error_in_a_file_names_the_file(tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("text", "where", "ends"),
+    [
+        # pyoxigraph notices the missing object at the end of the text (line 4 is the empty last
+        # line)
+        ("SELECT ?x WHERE {\n  ?x ?y\n}\n", "line 4, column 1", "}"),
+        # a one-line query: it was said to be at line 2, near the start of line 1
+        ("SELECT ?x WHERE { ?x ?y }\n", "line 2, column 1", "SELECT ?x WHERE { ?x ?y }"),
+    ],
+)
+def test_syntax_error_in_a_file_names_the_file_and_where_its_text_ends(
+    tmp_path, capsys, text, where, ends
+):
     bad = tmp_path / "bad.rq"
-    bad.write_text("SELECT ?x WHERE {\n  ?x ?y\n}\n", encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
     code, _, err = _run(capsys, "query", "--file", str(bad))
-    # pyoxigraph notices the missing object at the end of the text (line 4 is the empty last line)
     assert code == 1
     assert err == (
-        f"citygraph query: {bad}: SPARQL syntax error at the end of the query (line 4, column 1): "
-        "expected OPTIONAL (it ends: '}')\n"
-    )
-
-
-def test_an_error_where_a_one_line_query_ends_is_placed_there(tmp_path, capsys):
-    # (it was said to be at line 2, near the start of line 1)
-    bad = tmp_path / "bad.rq"
-    bad.write_text("SELECT ?x WHERE { ?x ?y }\n", encoding="utf-8")
-    code, _, err = _run(capsys, "query", "--file", str(bad))
-    assert code == 1
-    assert err == (
-        f"citygraph query: {bad}: SPARQL syntax error at the end of the query (line 2, column 1): "
-        "expected OPTIONAL (it ends: 'SELECT ?x WHERE { ?x ?y }')\n"
+        f"citygraph query: {bad}: SPARQL syntax error at the end of the query ({where}): "
+        f"expected OPTIONAL (it ends: {ends!r})\n"
     )
 
 

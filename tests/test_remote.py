@@ -124,7 +124,14 @@ def test_the_remote_default_graph_holds_each_triple_once(pushed, kg, query):
     assert remote.rows == kg.sparql(text).rows
 
 
-class _Answers(BaseHTTPRequestHandler):
+class _Quiet(BaseHTTPRequestHandler):
+    """A fake store's handler that logs nothing (the tests' output stays the tests')."""
+
+    def log_message(self, *args):
+        pass
+
+
+class _Answers(_Quiet):
     """A store whose default graph does not hold the union: records each query's form."""
 
     forms: list[dict] = []
@@ -148,9 +155,6 @@ class _Answers(BaseHTTPRequestHandler):
             self.wfile.write(rows.encode() + b"]}}")
         else:
             self.wfile.write(b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}')
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.mark.parametrize("fake_server", [_Answers], indirect=True)
@@ -277,24 +281,18 @@ def test_connection_refused_is_one_line(capsys):
     )
 
 
-class _Slow(BaseHTTPRequestHandler):
+class _Slow(_Quiet):
     def do_POST(self):  # noqa: N802 (http.server's naming)
         time.sleep(2)
 
-    def log_message(self, *args):
-        pass
 
-
-class _Failing(BaseHTTPRequestHandler):
+class _Failing(_Quiet):
     def do_POST(self):  # noqa: N802
         self.send_response(503, "Service Unavailable")
         self.end_headers()
         self.wfile.write(b"store is read-only for maintenance\n")
 
     do_PUT = do_POST
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -344,7 +342,7 @@ _WIDE = json.dumps(  # (made once: the server thread's own objects are not the c
 ).encode()
 
 
-class _Wide(BaseHTTPRequestHandler):
+class _Wide(_Quiet):
     """Answers any query with 3,000 rows of SPARQL results JSON."""
 
     def do_POST(self):  # noqa: N802
@@ -353,9 +351,6 @@ class _Wide(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/sparql-results+json")
         self.end_headers()
         self.wfile.write(_WIDE)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.mark.parametrize("fake_server", [_Wide], indirect=True)
@@ -379,7 +374,7 @@ def test_push_http_error_is_one_line(fake_server, capsys):
     assert err.count("\n") == 1
 
 
-class _Moved(BaseHTTPRequestHandler):
+class _Moved(_Quiet):
     def do_POST(self):  # noqa: N802
         self.send_response(301, "Moved Permanently")
         self.send_header("Location", "/sparql")
@@ -387,11 +382,8 @@ class _Moved(BaseHTTPRequestHandler):
 
     do_PUT = do_POST
 
-    def log_message(self, *args):
-        pass
 
-
-class _HtmlError(BaseHTTPRequestHandler):
+class _HtmlError(_Quiet):
     def do_POST(self):  # noqa: N802
         self.send_response(500, "Internal Server Error")
         self.send_header("Content-Type", "text/html")
@@ -399,11 +391,8 @@ class _HtmlError(BaseHTTPRequestHandler):
         self.wfile.write(b"<!DOCTYPE html>\n<html><head><title>Query engine out of memory</title>")
         self.wfile.write(b"</head><body><h1>Sorry</h1></body></html>\n")
 
-    def log_message(self, *args):
-        pass
 
-
-class _LoginPage(BaseHTTPRequestHandler):
+class _LoginPage(_Quiet):
     def do_POST(self):  # noqa: N802
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(200)
@@ -411,11 +400,8 @@ class _LoginPage(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"<html><body>Please log in</body></html>")
 
-    def log_message(self, *args):
-        pass
 
-
-class _FailsThirdPut(BaseHTTPRequestHandler):
+class _FailsThirdPut(_Quiet):
     puts = 0
 
     def do_PUT(self):  # noqa: N802
@@ -423,9 +409,6 @@ class _FailsThirdPut(BaseHTTPRequestHandler):
         type(self).puts += 1
         self.send_response(204 if type(self).puts <= 2 else 503)
         self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.mark.parametrize("fake_server", [_Moved], indirect=True)
@@ -471,7 +454,7 @@ def test_a_push_that_fails_midway_names_the_graph_and_what_was_replaced(fake_ser
     )
 
 
-class _Guarded(BaseHTTPRequestHandler):
+class _Guarded(_Quiet):
     """Answers only alice with her password (HTTP Basic), with one row."""
 
     def do_POST(self):  # noqa: N802
@@ -488,9 +471,6 @@ class _Guarded(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": ')
         self.wfile.write(b'{"type": "literal", "value": "1"}}]}}')
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.mark.parametrize("fake_server", [_Guarded], indirect=True)
