@@ -545,8 +545,9 @@ def _readable(what: str) -> str:
     ...]``: the characters a name may hold), which say nothing to a reader."""
     if not what.startswith("expected one of "):
         return what
-    kept = [item for item in what[16:].split(", ") if item and not item.startswith("[")]
-    if len(kept) == len(what[16:].split(", ")):
+    items = what[16:].split(", ")
+    kept = [item for item in items if item and not item.startswith("[")]
+    if len(kept) == len(items):
         return what
     if not kept:
         return "unexpected text"

@@ -147,7 +147,7 @@ def _with_credentials(request: urllib.request.Request) -> urllib.request.Request
 def _request(request: urllib.request.Request, timeout: float, what: str) -> bytes:
     """Send a request; every way it can fail becomes one line naming the URL and the cause."""
     request = _with_credentials(request)
-    url = request.full_url.split("?")[0]
+    url = _shown(request.full_url)
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
             return answer.read()

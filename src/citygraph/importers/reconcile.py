@@ -566,28 +566,27 @@ def flag_near_namesakes(actors: list[Actor], curated: Curated) -> None:
             places[cell(lat, lon)].append(
                 _Place(entity.iri, entity.country or "", names, lat, lon, label)
             )
-    unmatched = [a for a in actors if a.kind == "city" and not a.curated and a.coordinates()]
-    for actor in unmatched:
-        lat, lon = actor.coordinates()  # type: ignore[misc]
-        names = frozenset(r.norm for r in actor.records)
-        places[cell(lat, lon)].append(
-            _Place(actor.iri, actor.country, names, lat, lon, actor.label)
-        )
-    for actor in unmatched:
+    unmatched = []  # each city of the table not matched to a curated one, as a place
+    for actor in actors:
         here = actor.coordinates()
-        names = {r.norm for r in actor.records}
-        y, x = cell(*here)  # type: ignore[misc]
+        if actor.kind == "city" and not actor.curated and here is not None:
+            names = frozenset(r.norm for r in actor.records)
+            place = _Place(actor.iri, actor.country, names, *here, actor.label)
+            places[cell(place.lat, place.lon)].append(place)
+            unmatched.append((actor, place))
+    for actor, place in unmatched:
+        y, x = cell(place.lat, place.lon)
         near = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 for other in places.get((y + dy, x + dx), []):
                     if (
-                        other.iri == actor.iri
-                        or other.country != actor.country
-                        or names & other.names
+                        other.iri == place.iri
+                        or other.country != place.country
+                        or place.names & other.names
                     ):
                         continue
-                    km = distance_km(*here, other.lat, other.lon)  # type: ignore[misc]
+                    km = distance_km(place.lat, place.lon, other.lat, other.lon)
                     if km <= NEAR_KM:
                         near.append((km, other.iri, other.label))
         for km, iri, label in sorted(set(near)):

@@ -247,7 +247,9 @@ class ImportGraph:
             graph = _n(str(g))
             self.excerpts.add((_n(str(s)), _n(f"{DCT}description"), to_oxigraph(o), graph))
             graphs.add(str(g))
-        for g in sorted(graphs - {self.graph.value}):
+        # (a graph's source is typed in its excerpt once described: by an earlier batch)
+        described = {g.value for _, p, _, g in self.excerpts if p.value == RDF_TYPE}
+        for g in sorted(graphs - {self.graph.value} - described):
             described = kg.sparql(
                 f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH <{g}> {{ ?s ?p ?o . "
                 f"?s a <{DCT}BibliographicResource> }} }}"
